@@ -1,0 +1,11 @@
+/* commands.h — every kiln command, each defined in its own builder/cmd-*.c. */
+#ifndef KILN_COMMANDS_H
+#define KILN_COMMANDS_H
+
+int cmd_lock(int argc, char **argv);       /* cmd-lock.c */
+int cmd_build(int argc, char **argv);      /* cmd-build.c */
+int cmd_path_info(int argc, char **argv);  /* cmd-store.c */
+int cmd_closure(int argc, char **argv);    /* cmd-store.c */
+int cmd_verify(int argc, char **argv);     /* cmd-store.c */
+
+#endif

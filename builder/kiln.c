@@ -1,0 +1,39 @@
+/*
+ * kiln — the host CLI. One small file per command (builder/cmd-*.c); this
+ * file only holds the command table and dispatches.
+ */
+#include "common.h"
+#include "commands.h"
+
+static const struct command commands[] = {
+	{ "lock", cmd_lock, "kiln lock [--update] CONFIG" },
+	{ "build", cmd_build, "kiln build CONFIG" },
+	{ "path-info", cmd_path_info, "kiln path-info PATH..." },
+	{ "closure", cmd_closure, "kiln closure PATH..." },
+	{ "verify", cmd_verify, "kiln verify [PATH...]" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: kiln COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+	fprintf(f, "\nenvironment: KILN_STATE_DIR (store, registry, caches), KILN_CACHE_DIR\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	error("unknown command '%s' (see kiln --help)", argv[1]);
+	return EXIT_USAGE;
+}
