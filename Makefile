@@ -21,14 +21,18 @@ CFLAGS += -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototype
           -Wvla -Wimplicit-fallthrough
 endif
 
-KILN_CPPFLAGS := -Ilib -Ibuilder -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -MMD -MP
+KILN_CPPFLAGS := -Ilib -Ibuilder -Iinitrd -Ibootloader -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -MMD -MP
 HOST_PKGS := libconfig libarchive ext2fs blkid uuid libcrypto com_err
 HOST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(HOST_PKGS) 2>/dev/null)
 HOST_LIBS   = $(shell $(PKG_CONFIG) --libs $(HOST_PKGS) 2>/dev/null)
 
 LIB_SRC      := $(sort $(filter-out %_test.c,$(wildcard lib/*.c)))
-BUILDER_SRC  := $(sort $(filter-out %_test.c builder/kiln.c,$(wildcard builder/*.c)))
-TEST_SRC     := $(sort $(wildcard lib/*_test.c builder/*_test.c))
+# builder/ links the host-side code of initrd/ (cpio, module selection) and
+# bootloader/ (GRUB images, grub.cfg); initrd/init*.c are the target programs,
+# built by initrd/initrd.mk for each architecture.
+BUILDER_SRC  := $(sort $(filter-out %_test.c builder/kiln.c initrd/init%.c,\
+                  $(wildcard builder/*.c initrd/*.c bootloader/*.c)))
+TEST_SRC     := $(sort $(wildcard lib/*_test.c builder/*_test.c initrd/*_test.c bootloader/*_test.c))
 
 LIB_OBJ      := $(LIB_SRC:%.c=$(BUILD)/%.o)
 BUILDER_OBJ  := $(BUILDER_SRC:%.c=$(BUILD)/%.o)
@@ -67,6 +71,12 @@ $(BUILD)/lib/%_test: $(BUILD)/lib/%_test.o $(BUILD)/lib/libkiln.a
 	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
 
 $(BUILD)/builder/%_test: $(BUILD)/builder/%_test.o $(BUILD)/builder/libbuilder.a $(BUILD)/lib/libkiln.a
+	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/initrd/%_test: $(BUILD)/initrd/%_test.o $(BUILD)/builder/libbuilder.a $(BUILD)/lib/libkiln.a
+	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/bootloader/%_test: $(BUILD)/bootloader/%_test.o $(BUILD)/builder/libbuilder.a $(BUILD)/lib/libkiln.a
 	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
 
 -include $(wildcard bootloader/*.mk initrd/*.mk qemu-tests/*.mk)
