@@ -7,5 +7,6 @@ int cmd_build(int argc, char **argv);      /* cmd-build.c */
 int cmd_path_info(int argc, char **argv);  /* cmd-store.c */
 int cmd_closure(int argc, char **argv);    /* cmd-store.c */
 int cmd_verify(int argc, char **argv);     /* cmd-store.c */
+int cmd_add(int argc, char **argv);         /* cmd-store.c */
 
 #endif

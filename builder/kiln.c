@@ -11,6 +11,7 @@ static const struct command commands[] = {
 	{ "path-info", cmd_path_info, "kiln path-info PATH..." },
 	{ "closure", cmd_closure, "kiln closure PATH..." },
 	{ "verify", cmd_verify, "kiln verify [PATH...]" },
+	{ "add", cmd_add, "kiln add [--name NAME] PATH" },
 };
 
 static void usage(FILE *f)
