@@ -95,6 +95,12 @@ int store_verify_path(const struct store *s, const char *path);
 /* Removes a path from disk and from the registry (GC; no reference checks). */
 int store_delete(struct store *s, const char *path);
 
+/* Reference scanning (refscan.c): which of candidates (logical store paths)
+ * have their 32-char hash part in the files or symlink targets under real_path.
+ * ret is sorted; caller releases it. -EINVAL if a candidate is malformed. */
+int store_scan_refs(const struct store *s, const char *real_path,
+		    const struct path_list *candidates, struct path_list *ret);
+
 /* Test hook: if the environment variable KILN_TEST_CRASH equals `point`,
  * the process is killed with SIGKILL there (simulating a power cut). */
 void store_crash_point(const char *point);
