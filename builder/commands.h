@@ -8,5 +8,6 @@ int cmd_path_info(int argc, char **argv);  /* cmd-store.c */
 int cmd_closure(int argc, char **argv);    /* cmd-store.c */
 int cmd_verify(int argc, char **argv);     /* cmd-store.c */
 int cmd_add(int argc, char **argv);         /* cmd-store.c */
+int cmd_nar(int argc, char **argv);         /* cmd-nar.c */
 
 #endif

@@ -12,6 +12,7 @@ static const struct command commands[] = {
 	{ "closure", cmd_closure, "kiln closure PATH..." },
 	{ "verify", cmd_verify, "kiln verify [PATH...]" },
 	{ "add", cmd_add, "kiln add [--name NAME] PATH" },
+	{ "nar", cmd_nar, "kiln nar dump|hash|path ... (NAR and store paths of local files)" },
 };
 
 static void usage(FILE *f)
