@@ -101,6 +101,24 @@ static int copy_tree(const char *src, const char *dst, struct strbuf *bad)
 	return r;
 }
 
+/* As nix-store --add: the last component of the path as written (a symlink
+ * keeps its own name); "." and ".." are resolved. Caller frees; NULL+errno. */
+static char *default_name(const char *src)
+{
+	size_t n = strlen(src);
+	while (n > 1 && src[n - 1] == '/')
+		n--;
+	size_t start = n;
+	while (start > 0 && src[start - 1] != '/')
+		start--;
+	char *name = xstrndup(src + start, n - start);
+	if (strcmp(name, ".") && strcmp(name, "..") && *name && strcmp(name, "/"))
+		return name;
+	free(name);
+	_cleanup_free_ char *abs = realpath(src, NULL);
+	return abs ? xstrdup(basename(abs)) : NULL;
+}
+
 int cmd_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -127,13 +145,12 @@ int cmd_add(int argc, char **argv)
 	}
 	const char *src = argv[optind];
 	if (!name) {
-		/* As nix-store --add: the base name of the absolute path. */
-		copy = realpath(src, NULL);
+		copy = default_name(src);
 		if (!copy) {
 			error_errno(-errno, "%s", src);
 			return 1;
 		}
-		name = basename(copy);
+		name = copy;
 	}
 	if (!store_name_valid(name)) {
 		error("invalid store path name '%s' (use --name)", name);
