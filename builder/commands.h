@@ -9,5 +9,8 @@ int cmd_closure(int argc, char **argv);    /* cmd-store.c */
 int cmd_verify(int argc, char **argv);     /* cmd-store.c */
 int cmd_add(int argc, char **argv);         /* cmd-store.c */
 int cmd_nar(int argc, char **argv);         /* cmd-nar.c */
+int cmd_config(int argc, char **argv);      /* cmd-config.c */
+int cmd_qemu(int argc, char **argv);        /* cmd-qemu.c */
+int cmd_image(int argc, char **argv);       /* cmd-image.c */
 
 #endif

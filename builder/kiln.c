@@ -13,6 +13,9 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify, "kiln verify [PATH...]" },
 	{ "add", cmd_add, "kiln add [--name NAME] PATH" },
 	{ "nar", cmd_nar, "kiln nar dump|hash|path ... (NAR and store paths of local files)" },
+	{ "config", cmd_config, "kiln config [--origins] CONFIG (the merged, checked configuration)" },
+	{ "image", cmd_image, "kiln image CONFIG -o OUT [--format raw|qcow2] [--firmware bios|uefi|both] [--size SIZE]" },
+	{ "qemu", cmd_qemu, "kiln qemu [--firmware bios|uefi] [--disk FILE]... [--print] IMAGE" },
 };
 
 static void usage(FILE *f)
