@@ -22,6 +22,10 @@ CFLAGS += -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototype
 endif
 
 KILN_CPPFLAGS := -Ilib -Ibuilder -Iinitrd -Ibootloader -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -MMD -MP
+# kiln's programs export no symbols: libconfig 1.5 exports its internal
+# strbuf_release() and calls it through the PLT, so kiln's own (lib/strbuf.c)
+# would otherwise interpose it and corrupt every string libconfig parses.
+KILN_CPPFLAGS += -fvisibility=hidden
 HOST_PKGS := libconfig libarchive ext2fs blkid uuid libcrypto com_err
 HOST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(HOST_PKGS) 2>/dev/null)
 HOST_LIBS   = $(shell $(PKG_CONFIG) --libs $(HOST_PKGS) 2>/dev/null)
