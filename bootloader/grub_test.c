@@ -1,0 +1,89 @@
+#define TEST_IMPLEMENTATION
+#include "test.h"
+#include "grub.h"
+#include "fsutil.h"
+
+#include <sys/wait.h>
+
+static const struct grub_cfg_opts opts = { .timeout = 1, .serial = true };
+
+TEST(cfg_lists_entries_newest_first_with_store_paths)
+{
+	struct grub_entry e[2] = {
+		{ 2, "/kiln/store/bbbb-web-system", "web", "/kiln/store/k2/boot/vmlinuz",
+		  "/kiln/store/i2/initrd", "console=ttyS0" },
+		{ 1, "/kiln/store/aaaa-web-system", "web", "/kiln/store/k1/boot/vmlinuz",
+		  "/kiln/store/i1/initrd", "" },
+	};
+	struct strbuf sb = STRBUF_INIT;
+	grub_cfg_generate(e, 2, &opts, &sb);
+	const char *g2 = strstr(sb.buf, "menuentry 'kiln web generation 2' --id gen-2");
+	const char *g1 = strstr(sb.buf, "menuentry 'kiln web generation 1' --id gen-1");
+	CHECK(g2 && g1 && g2 < g1);
+	CHECK(strstr(sb.buf, "set default=0\n"));
+	CHECK(strstr(sb.buf, "linux '/kiln/store/k2/boot/vmlinuz' root=LABEL=kiln-root "
+			     "kiln.system=/kiln/store/bbbb-web-system kiln.generation=2 console=ttyS0\n"));
+	CHECK(strstr(sb.buf, "initrd '/kiln/store/i1/initrd'\n"));
+	strbuf_release(&sb);
+}
+
+TEST(cfg_quotes_single_quotes)
+{
+	struct grub_entry e = { 1, "/s", "it's", "/k", "/i", NULL };
+	struct strbuf sb = STRBUF_INIT;
+	grub_cfg_generate(&e, 1, &opts, &sb);
+	CHECK(strstr(sb.buf, "menuentry 'kiln it'\\''s generation 1'"));
+	strbuf_release(&sb);
+}
+
+TEST(cfg_passes_grub_script_check)
+{
+	struct grub_entry e[2] = {
+		{ 2, "/kiln/store/b-system", "web", "/kiln/store/k/vmlinuz", "/kiln/store/i/initrd", "quiet" },
+		{ 1, "/kiln/store/a-system", "we'b", "/kiln/store/k/vmlinuz", "/kiln/store/i/initrd", "" },
+	};
+	struct strbuf sb = STRBUF_INIT;
+	_cleanup_free_ char *path = path_join(test_tmpdir(), "grub.cfg");
+	grub_cfg_generate(e, 2, &opts, &sb);
+	CHECK_EQ(write_file_atomic(path, sb.buf, sb.len, 0644), 0);
+	_cleanup_free_ char *cmd = xasprintf("grub-script-check '%s'", path);
+	int st = system(cmd);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	strbuf_release(&sb);
+}
+
+TEST(core_images_are_deterministic)
+{
+	struct strbuf err = STRBUF_INIT;
+	_cleanup_free_ char *a = path_join(test_tmpdir(), "core-a.img");
+	_cleanup_free_ char *b = path_join(test_tmpdir(), "core-b.img");
+	struct strbuf da = STRBUF_INIT, db = STRBUF_INIT;
+	if (access("/usr/lib/grub/i386-pc/boot.img", R_OK) < 0) {
+		fprintf(stderr, "# host GRUB i386-pc modules missing\n");
+		*failed_ = 1;
+		return;
+	}
+	CHECK_EQ(grub_make_core(GRUB_I386_PC, "/usr/lib/grub", a, &err), 0);
+	CHECK_EQ(grub_make_core(GRUB_I386_PC, "/usr/lib/grub", b, &err), 0);
+	CHECK_EQ(read_file(a, &da), 0);
+	CHECK_EQ(read_file(b, &db), 0);
+	CHECK(da.len > 512 && da.len == db.len && !memcmp(da.buf, db.buf, da.len));
+	CHECK(da.len / 512 < 888);
+	strbuf_release(&da);
+	strbuf_release(&db);
+	strbuf_release(&err);
+}
+
+TEST(missing_modules_is_a_clear_error)
+{
+	struct strbuf err = STRBUF_INIT;
+	_cleanup_free_ char *a = path_join(test_tmpdir(), "core.efi");
+	CHECK(grub_make_core(GRUB_ARM64_EFI, "/nonexistent/grub", a, &err) < 0);
+	CHECK(strstr(strbuf_str(&err), "arm64-efi"));
+	strbuf_release(&err);
+}
+
+int main(void)
+{
+	return test_main();
+}
