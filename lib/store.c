@@ -20,9 +20,9 @@
  *    only damage the last line; a torn or bad-checksum final line is ignored
  *    on load and truncated away before the next append. Any bad line before
  *    the last is real corruption (-EBADMSG), never silently skipped.
- *  - Adding a path is: build under realdir/.tmp-*, normalise, fsync every
- *    file and directory, rename into place, fsync realdir, then append and
- *    fdatasync the R record. A path is valid only once its record is durable,
+ *  - Adding a path is: build under realdir/.tmp-*, normalise, make every
+ *    file and directory durable, rename into place, fsync realdir, then
+ *    append and fdatasync the R record. A path is valid only once its record is durable,
  *    and a durable record always points at fully-synced content. A crash
  *    before the record leaves a temporary or an unregistered path, which the
  *    next store_open() removes (it holds the exclusive lock, so nothing else
@@ -490,14 +490,6 @@ char *store_tmp_name(struct store *s)
 
 static const struct timespec mtime_one[2] = { { 1, 0 }, { 1, 0 } };
 
-static int fsync_at(int at_fd, const char *name, int flags)
-{
-	_cleanup_close_ int fd = openat(at_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | flags);
-	if (fd < 0)
-		return -errno;
-	return fsync(fd) < 0 ? -errno : 0;
-}
-
 static int normalise_at(int at_fd, const char *name);
 
 static int normalise_children(int at_fd, const char *name)
@@ -520,14 +512,12 @@ static int normalise_children(int at_fd, const char *name)
 	}
 	if (r == 0 && errno)
 		r = -errno;
-	if (r == 0 && fsync(dirfd(d)) < 0)
-		r = -errno;
 	closedir(d);
 	return r;
 }
 
 /* Normalises one entry (bottom-up for directories, so their mtime is set
- * last) and fsyncs it: files 0444/0555, dirs 0555, mtime 1, owner root when
+ * last): files 0444/0555, dirs 0555, mtime 1, owner root when
  * we are root. Anything but a file, directory or symlink is -EINVAL. */
 static int normalise_at(int at_fd, const char *name)
 {
@@ -543,7 +533,6 @@ static int normalise_at(int at_fd, const char *name)
 		mode_t m = (st.st_mode & 0111) ? 0555 : 0444;
 		if (fchmodat(at_fd, name, m, 0) < 0)
 			return -errno;
-		r = fsync_at(at_fd, name, 0);
 	} else if (S_ISDIR(st.st_mode)) {
 		if ((st.st_mode & 0700) != 0700 && fchmodat(at_fd, name, 0700, 0) < 0)
 			return -errno;
@@ -558,10 +547,24 @@ static int normalise_at(int at_fd, const char *name)
 	return r;
 }
 
-/* Normalises and fsyncs tmp, then computes its NAR hash. */
-static int prepare_tmp(const char *tmp, uint8_t hash[SHA256_LEN], uint64_t *size)
+/* Normalises tmp, makes it durable, and computes its NAR hash.
+ *
+ * Durability is one syncfs(2) of the store's file system rather than an
+ * fsync(2) per file: on ext4 each fsync of a freshly chmod'ed inode is a
+ * journal commit, which doubled the time to add a 3,000-file tree (2.1 s
+ * against 1.0 s); syncfs writes the same inodes, data and directories in one
+ * commit and, since Linux 5.8, reports writeback errors like fsync. */
+static int prepare_tmp(const struct store *s, const char *tmp, uint8_t hash[SHA256_LEN],
+		       uint64_t *size)
 {
+	_cleanup_close_ int fd = -1;
 	int r = normalise_at(AT_FDCWD, tmp);
+
+	if (r == 0) {
+		fd = open(s->realdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || syncfs(fd) < 0)
+			r = -errno;
+	}
 	if (r == 0)
 		r = nar_hash_path(tmp, hash, size);
 	return r;
@@ -626,7 +629,7 @@ int store_add_commit(struct store *s, const char *tmp, const char *path,
 	if (r == 0)
 		r = check_refs(s, path, refs);
 	if (r == 0)
-		r = prepare_tmp(tmp, hash, &size);
+		r = prepare_tmp(s, tmp, hash, &size);
 	if (r == 0)
 		r = commit_prepared(s, tmp, path, hash, size, refs, deriver);
 	if (r < 0)
@@ -643,7 +646,7 @@ int store_add_recursive(struct store *s, const char *tmp, const char *name,
 	int r = store_name_valid(name) ? 0 : -EINVAL;
 
 	if (r == 0)
-		r = prepare_tmp(tmp, hash, &size);
+		r = prepare_tmp(s, tmp, hash, &size);
 	if (r == 0) {
 		path = store_path_recursive(s->storedir, hash, name, refs, false);
 		r = path ? check_refs(s, path, refs) : -EINVAL;
