@@ -355,6 +355,7 @@ static int remove_leftovers(struct store *s)
 {
 	DIR *d = opendir(s->realdir);
 	struct dirent *de;
+	bool removed = false;
 	int r = 0;
 
 	if (!d)
@@ -371,9 +372,10 @@ static int remove_leftovers(struct store *s)
 		int k = rm_rf(real);
 		if (k < 0 && r == 0)
 			r = k;
+		removed = true;
 	}
 	closedir(d);
-	if (r == 0)
+	if (r == 0 && removed)
 		r = fsync_path(s->realdir);
 	return r;
 }

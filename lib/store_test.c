@@ -392,6 +392,66 @@ TEST(delete_then_readd)
 	fixture_release(&f);
 }
 
+TEST(registry_compacted_on_open)
+{
+	struct fixture f;
+	struct store s;
+	fixture_init(&f, "compact");
+	CHECK_EQ(store_open(&s, KILN_STORE_DIR, f.real, f.db), 0);
+	_cleanup_free_ char *keep = NULL;
+	CHECK_EQ(store_add_text(&s, "keep", "k", 1, NULL, &keep), 0);
+	for (int i = 0; i < 40; i++) {
+		char *p = NULL;
+		CHECK_EQ(store_add_text(&s, "churn", "c", 1, NULL, &p), 0);
+		CHECK_EQ(store_delete(&s, p), 0);
+		free(p);
+	}
+	store_close(&s);
+	_cleanup_free_ char *reg = path_join(f.db, "registry");
+	struct stat st;
+	CHECK(stat(reg, &st) == 0 && st.st_size > 40 * 60);
+
+	CHECK_EQ(store_open(&s, KILN_STORE_DIR, f.real, f.db), 0);
+	CHECK_EQ(s.ninfos, 1);
+	CHECK(store_is_valid(&s, keep));
+	store_close(&s);
+	struct strbuf sb = STRBUF_INIT;
+	CHECK_EQ(read_file(reg, &sb), 0);
+	CHECK(sb.len > 0 && strchr(sb.buf, '\n') == sb.buf + sb.len - 1); /* one line */
+	CHECK(sb.buf && !strncmp(sb.buf, "R\t", 2) && strstr(sb.buf, keep));
+	strbuf_release(&sb);
+	CHECK_EQ(store_open(&s, KILN_STORE_DIR, f.real, f.db), 0);
+	CHECK(store_is_valid(&s, keep) && store_verify_path(&s, keep) == 0);
+	store_close(&s);
+	fixture_release(&f);
+}
+
+TEST(text_paths)
+{
+	struct fixture f;
+	struct store s;
+	struct stat st;
+	fixture_init(&f, "text");
+	CHECK_EQ(store_open(&s, KILN_STORE_DIR, f.real, f.db), 0);
+	_cleanup_free_ char *p = NULL, *q = NULL;
+	CHECK_EQ(store_add_text(&s, "motd", "managed by kiln\n", 16, NULL, &p), 0);
+	_cleanup_free_ char *want = store_path_text(KILN_STORE_DIR, "motd", "managed by kiln\n", 16, NULL);
+	CHECK_STREQ(p, want);
+	_cleanup_free_ char *real = store_real_path(&s, p);
+	struct strbuf sb = STRBUF_INIT;
+	CHECK_EQ(read_file(real, &sb), 0);
+	CHECK_STREQ(sb.buf, "managed by kiln\n");
+	strbuf_release(&sb);
+	CHECK(lstat(real, &st) == 0 && (st.st_mode & 07777) == 0444 && st.st_mtime == 1);
+	CHECK_EQ(store_add_text(&s, "motd", "managed by kiln\n", 16, NULL, &q), 0);
+	CHECK_STREQ(p, q);
+	CHECK_EQ(s.ninfos, 1);
+	char *bad = NULL;
+	CHECK_EQ(store_add_text(&s, "a/b", "x", 1, NULL, &bad), -EINVAL);
+	store_close(&s);
+	fixture_release(&f);
+}
+
 TEST(register_and_commit_at_given_path)
 {
 	struct fixture f;
