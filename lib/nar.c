@@ -15,7 +15,7 @@
 #include <dirent.h>
 
 #define NAR_TOKEN_BUF (64 * 1024)
-#define NAR_READ_BUF (1024 * 1024)
+#define NAR_READ_BUF (256 * 1024)
 
 struct nar_writer {
 	nar_sink_fn sink;
