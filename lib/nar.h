@@ -5,8 +5,8 @@
  *
  * Format: strings are u64 LE length + bytes + zero padding to 8; "nix-archive-1",
  * then a node "(" "type" regular|symlink|directory ... ")"; regular files carry
- * "executable" "" when any x bit is set; directory entries are sorted by name
- * bytewise. Only regular files, symlinks and directories are allowed (-EINVAL
+ * "executable" "" when the owner x bit is set (S_IXUSR: what Nix tests, so 0654
+ * is not executable); directory entries are sorted by name bytewise. Only regular files, symlinks and directories are allowed (-EINVAL
  * for devices, sockets, fifos).
  */
 #ifndef KILN_NAR_H
