@@ -549,27 +549,28 @@ static int normalise_at(int at_fd, const char *name)
 	return r;
 }
 
-/* Normalises tmp, makes it durable, and computes its NAR hash.
- *
- * Durability is one syncfs(2) of the store's file system rather than an
- * fsync(2) per file: on ext4 each fsync of a freshly chmod'ed inode is a
- * journal commit, which doubled the time to add a 3,000-file tree (2.1 s
- * against 1.0 s); syncfs writes the same inodes, data and directories in one
- * commit and, since Linux 5.8, reports writeback errors like fsync. */
-static int prepare_tmp(const struct store *s, const char *tmp, uint8_t hash[SHA256_LEN],
-		       uint64_t *size)
+/* Normalises tmp and computes its NAR hash. */
+static int prepare_tmp(const char *tmp, uint8_t hash[SHA256_LEN], uint64_t *size)
 {
-	_cleanup_close_ int fd = -1;
 	int r = normalise_at(AT_FDCWD, tmp);
-
-	if (r == 0) {
-		fd = open(s->realdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || syncfs(fd) < 0)
-			r = -errno;
-	}
 	if (r == 0)
 		r = nar_hash_path(tmp, hash, size);
 	return r;
+}
+
+/* Makes every file and directory written so far durable.
+ *
+ * One syncfs(2) of the store's file system rather than an fsync(2) per file:
+ * on ext4 each fsync of a freshly chmod'ed inode is a journal commit, which
+ * doubled the time to add a 3,000-file tree (2.1 s against 1.0 s); syncfs
+ * writes the same inodes, data and directories in one commit and, since
+ * Linux 5.8, reports writeback errors as fsync does. */
+static int sync_store_fs(const struct store *s)
+{
+	_cleanup_close_ int fd = open(s->realdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd) < 0)
+		return -errno;
+	return 0;
 }
 
 /* --------------------------------------------------------------- adding */
@@ -592,6 +593,8 @@ static int commit_prepared(struct store *s, const char *tmp, const char *path,
 	pi = info_dup(&info);
 
 	r = rm_rf(real); /* an unregistered leftover of an earlier failure */
+	if (r == 0)
+		r = sync_store_fs(s);
 	if (r == 0 && rename(tmp, real) < 0)
 		r = -errno;
 	/* Renaming within realdir keeps the mtime on Linux; make sure anyway. */
@@ -631,7 +634,7 @@ int store_add_commit(struct store *s, const char *tmp, const char *path,
 	if (r == 0)
 		r = check_refs(s, path, refs);
 	if (r == 0)
-		r = prepare_tmp(s, tmp, hash, &size);
+		r = prepare_tmp(tmp, hash, &size);
 	if (r == 0)
 		r = commit_prepared(s, tmp, path, hash, size, refs, deriver);
 	if (r < 0)
@@ -648,7 +651,7 @@ int store_add_recursive(struct store *s, const char *tmp, const char *name,
 	int r = store_name_valid(name) ? 0 : -EINVAL;
 
 	if (r == 0)
-		r = prepare_tmp(s, tmp, hash, &size);
+		r = prepare_tmp(tmp, hash, &size);
 	if (r == 0) {
 		path = store_path_recursive(s->storedir, hash, name, refs, false);
 		r = path ? check_refs(s, path, refs) : -EINVAL;

@@ -26,6 +26,9 @@ echo "paths equal nix-store --add: $p $f $l"
 # h1's `kiln nar path DIR NAME` must agree, when it exists.
 if np=$($KILN nar path tree tree 2>/dev/null); then
 	[ "$np" = "$p" ] || fail "kiln nar path says $np, kiln add says $p"
+	echo "kiln nar path agrees"
+else
+	echo "note: kiln nar path unavailable, not compared"
 fi
 
 # path-info: exact fields.
