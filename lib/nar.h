@@ -6,8 +6,9 @@
  * Format: strings are u64 LE length + bytes + zero padding to 8; "nix-archive-1",
  * then a node "(" "type" regular|symlink|directory ... ")"; regular files carry
  * "executable" "" when the owner x bit is set (S_IXUSR: what Nix tests, so 0654
- * is not executable); directory entries are sorted by name bytewise. Only regular files, symlinks and directories are allowed (-EINVAL
- * for devices, sockets, fifos).
+ * is not executable); directory entries are sorted by name bytewise. Only
+ * regular files, symlinks and directories are allowed (-EINVAL for devices,
+ * sockets, fifos).
  */
 #ifndef KILN_NAR_H
 #define KILN_NAR_H
