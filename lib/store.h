@@ -45,8 +45,9 @@ struct store {
 	unsigned tmp_counter;
 };
 
-/* Opens (creating directories as needed) a store; takes the lock, loads the
- * registry, removes leftovers of interrupted adds. */
+/* Opens (creating directories as needed) a store; takes the lock (blocking),
+ * loads the registry, removes leftovers of interrupted adds. -EBADMSG if the
+ * registry is corrupt (a torn last record is not: it is dropped). */
 int store_open(struct store *s, const char *storedir, const char *realdir, const char *dbdir);
 void store_close(struct store *s);
 
@@ -82,7 +83,9 @@ int store_add_text(struct store *s, const char *name, const void *data, size_t l
 		   const struct path_list *refs, char **ret_path);
 
 /* Registers an already-present real path (used when copying between stores,
- * where the caller verified the NAR hash). */
+ * where the caller verified the NAR hash). Register in dependency order: here
+ * and in every add, each reference must already be valid (or be the path
+ * itself), else -ENOENT, so that a closure never dangles. */
 int store_register(struct store *s, const struct path_info *info);
 
 /* The closure of paths: every path reachable through references, sorted. */
@@ -92,7 +95,9 @@ int store_closure(const struct store *s, const struct path_list *roots, struct p
  * -ENOENT if missing/unregistered, -EBADMSG if the hash differs. */
 int store_verify_path(const struct store *s, const char *path);
 
-/* Removes a path from disk and from the registry (GC; no reference checks). */
+/* Removes a path from the registry and then from disk (GC; no reference
+ * checks). A crash in between leaves an unregistered leftover, which
+ * store_open() removes. -ENOENT if path is not valid. */
 int store_delete(struct store *s, const char *path);
 
 /* Reference scanning (refscan.c): which of candidates (logical store paths)
