@@ -26,6 +26,17 @@ static int nar_usage(void)
 	return EXIT_USAGE;
 }
 
+/* Prints why path could not be archived; returns exit code 1. */
+static int nar_error(int r, const char *verb, const char *path)
+{
+	if (r == -EINVAL)
+		error("cannot %s '%s': it contains a device, fifo or socket (a NAR holds only "
+		      "regular files, symlinks and directories)", verb, path);
+	else
+		error_errno(r, "cannot %s '%s'", verb, path);
+	return 1;
+}
+
 static int stdout_sink(void *opaque, const void *data, size_t len)
 {
 	return write_full(STDOUT_FILENO, data, len);
@@ -38,16 +49,7 @@ static int nar_cmd_dump(int argc, char **argv)
 	if (argc != 2)
 		return nar_usage();
 	r = nar_dump(argv[1], stdout_sink, NULL);
-	if (r == -EINVAL) {
-		error("cannot serialise '%s': only regular files, symlinks and "
-		      "directories can be archived", argv[1]);
-		return 1;
-	}
-	if (r < 0) {
-		error_errno(r, "cannot dump '%s'", argv[1]);
-		return 1;
-	}
-	return 0;
+	return r < 0 ? nar_error(r, "dump", argv[1]) : 0;
 }
 
 static int nar_cmd_hash(int argc, char **argv)
@@ -71,10 +73,8 @@ static int nar_cmd_hash(int argc, char **argv)
 	if (!path)
 		return nar_usage();
 	r = nar_hash_path(path, h, NULL);
-	if (r < 0) {
-		error_errno(r, "cannot hash '%s'", path);
-		return 1;
-	}
+	if (r < 0)
+		return nar_error(r, "hash", path);
 	if (fmt == FMT_HEX) {
 		hex_encode(h, SHA256_LEN, out);
 		printf("%s\n", out);
@@ -105,7 +105,7 @@ static char *nar_compute_path(const char *storedir, const char *path, const char
 	}
 	r = flat ? sha256_file(path, h) : nar_hash_path(path, h, NULL);
 	if (r < 0) {
-		error_errno(r, "cannot hash '%s'", path);
+		nar_error(r, "hash", path);
 		return NULL;
 	}
 	return flat ? store_path_flat(storedir, h, name)

@@ -206,7 +206,8 @@ static int nar_list_dir(int fd, char ***ret_names, size_t *ret_n)
 		return r;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
 	*ret_names = names;
 	*ret_n = n;
 	return 0;
