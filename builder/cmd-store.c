@@ -32,7 +32,7 @@ static int copy_file(const char *src, const char *dst, mode_t mode)
 
 	if (in < 0)
 		return -errno;
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode & 0111) ? 0700 : 0600);
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode & S_IXUSR) ? 0700 : 0600);
 	if (out < 0)
 		return -errno;
 	while ((n = read_full(in, buf, sizeof(buf))) > 0) {

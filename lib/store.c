@@ -519,7 +519,7 @@ static int normalise_children(int at_fd, const char *name)
 }
 
 /* Normalises one entry (bottom-up for directories, so their mtime is set
- * last): files 0444/0555, dirs 0555, mtime 1, owner root when
+ * last): files 0444 (0555 if owner-executable), dirs 0555, mtime 1, owner root when
  * we are root. Anything but a file, directory or symlink is -EINVAL. */
 static int normalise_at(int at_fd, const char *name)
 {
@@ -532,7 +532,8 @@ static int normalise_at(int at_fd, const char *name)
 	    fchownat(at_fd, name, 0, 0, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (S_ISREG(st.st_mode)) {
-		mode_t m = (st.st_mode & 0111) ? 0555 : 0444;
+		/* As Nix and the NAR: only the owner x bit means executable. */
+		mode_t m = (st.st_mode & S_IXUSR) ? 0555 : 0444;
 		if (fchmodat(at_fd, name, m, 0) < 0)
 			return -errno;
 	} else if (S_ISDIR(st.st_mode)) {

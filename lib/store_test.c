@@ -176,6 +176,20 @@ TEST(normalisation)
 	_cleanup_free_ char *freal = store_real_path(&s, fp);
 	CHECK(lstat(freal, &st) == 0 && (st.st_mode & 07777) == 0555 && st.st_mtime == 1);
 
+	/* Only the owner x bit makes a file executable (as in the NAR): a
+	 * group-only x bit gives 0444, and the path matches the unnormalised NAR. */
+	_cleanup_free_ char *tg = store_tmp_name(&s);
+	write_text(tg, "g", 0654);
+	uint8_t gh[SHA256_LEN];
+	uint64_t gsize;
+	CHECK_EQ(nar_hash_path(tg, gh, &gsize), 0);
+	_cleanup_free_ char *gwant = store_path_recursive(KILN_STORE_DIR, gh, "g", NULL, false);
+	_cleanup_free_ char *gp = NULL;
+	CHECK_EQ(store_add_recursive(&s, tg, "g", NULL, &gp), 0);
+	CHECK_STREQ(gp, gwant);
+	_cleanup_free_ char *greal = store_real_path(&s, gp);
+	CHECK(lstat(greal, &st) == 0 && (st.st_mode & 07777) == 0444);
+
 	_cleanup_free_ char *tl = store_tmp_name(&s);
 	CHECK(symlink("/nowhere", tl) == 0);
 	_cleanup_free_ char *lp = NULL;

@@ -12,6 +12,7 @@ mkdir -p tree/bin tree/share/doc
 printf '#!/bin/sh\necho hi\n' > tree/bin/hi; chmod 4755 tree/bin/hi
 echo "some docs" > tree/share/doc/README
 ln -s bin/hi tree/hi-link
+printf 'group x only\n' > tree/bin/gx; chmod 0654 tree/bin/gx   # not executable in a NAR
 echo "a lone file" > file.txt
 ln -s /etc/hostname dangling
 
@@ -49,6 +50,7 @@ real="$KILN_STATE_DIR/store/${p#/kiln/store/}"
 [ "$(stat -c %a "$real")" = 555 ] || fail "dir mode $(stat -c %a "$real")"
 [ "$(stat -c %a "$real/bin/hi")" = 555 ] || fail "exe mode $(stat -c %a "$real/bin/hi")"
 [ "$(stat -c %a "$real/share/doc/README")" = 444 ] || fail "file mode"
+[ "$(stat -c %a "$real/bin/gx")" = 444 ] || fail "group-x file mode $(stat -c %a "$real/bin/gx")"
 for x in "$real" "$real/bin" "$real/bin/hi" "$real/share/doc/README" "$real/hi-link"; do
 	[ "$(stat -c %Y "$x")" = 1 ] || fail "mtime of $x is $(stat -c %Y "$x")"
 done
