@@ -118,11 +118,11 @@ static char *get_enum(struct cfg_ctx *x, const struct cnode *g, const char *path
 
 	if (!n)
 		return cnode_get(g, key) || !def ? NULL : xstrdup(def);
-	for (size_t i = 0; choices[i]; i++) {
+	for (size_t i = 0; choices[i]; i++)
 		if (!strcmp(choices[i], n->s))
 			return xstrdup(n->s);
+	for (size_t i = 0; choices[i]; i++)
 		strbuf_addf(&list, "%s\"%s\"", i ? ", " : "", choices[i]);
-	}
 	_cleanup_free_ char *v = q(n->s);
 	kerr(x, &n->loc, path, key, "%s is not one of %s", v, list.buf);
 	strbuf_release(&list);
@@ -478,16 +478,15 @@ static bool file_entry(struct cfg_ctx *x, const struct cnode *e, const char *pat
 		free(s);
 	}
 	f->mode = 0644;
-	mode = get_string(x, e, path, "mode", NULL, &check_mode, NULL);
-	if (mode) {
+	if (cnode_get(e, "mode") && cnode_get(e, "mode")->type == CNODE_INT) {
+		/* 644 or 0644 written as a number is decimal to libconfig */
+		kerr(x, &cnode_get(e, "mode")->loc, path, "mode",
+		     "expected an octal string like \"0644\", found an integer");
+	} else if ((mode = get_string(x, e, path, "mode", NULL, &check_mode, NULL))) {
 		uint64_t m = 0;
 		parse_u64(mode, 8, &m);
 		f->mode = (mode_t)m;
 		free(mode);
-	} else if (cnode_get(e, "mode") && cnode_get(e, "mode")->type == CNODE_INT) {
-		/* get_string said "expected a string"; say why */
-		kerr(x, &cnode_get(e, "mode")->loc, path, "mode",
-		     "write the mode as an octal string, like \"0644\"");
 	}
 	return x->nerr == before;
 }
