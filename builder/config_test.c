@@ -21,7 +21,9 @@ static void put(const char *name, const char *text)
 	if (mkdir_p(path, 0755) < 0)
 		abort();
 	*slash = '/';
-	if (write_file_atomic(path, text, strlen(text), 0644) < 0)
+	/* no fsync (write_file_atomic): the fuzz test writes a thousand files */
+	FILE *f = fopen(path, "we");
+	if (!f || fwrite(text, 1, strlen(text), f) != strlen(text) || fclose(f))
 		abort();
 }
 
