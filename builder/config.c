@@ -246,13 +246,107 @@ static struct cnode *from_setting(struct cfg_ctx *x, config_setting_t *s,
 	return n;
 }
 
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+/* Checks the number literal at *pp (a digit) and moves past it; returns 1
+ * when it does not fit the integer type libconfig will give it. */
+static int check_number(struct cfg_ctx *x, const char *file, int line, const char *base,
+			const char **pp, const char *end)
+{
+	const char *start = *pp, *p = *pp;
+	bool hex = p + 1 < end && p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+	bool neg = start > base && start[-1] == '-';
+	size_t ndigits, nl = 0;
+	unsigned long long v, max;
+	char buf[64];
+	char *e;
+
+	for (; p < end && (is_alnum(*p) || *p == '.' ||
+			   ((*p == '+' || *p == '-') && !hex && (p[-1] == 'e' || p[-1] == 'E'))); p++)
+		;
+	*pp = p;
+	if (!hex && memchr(start, '.', p - start))
+		return 0;
+	if (!hex && (memchr(start, 'e', p - start) || memchr(start, 'E', p - start)))
+		return 0;
+	while (nl < 2 && p - nl > start && p[-1 - (ptrdiff_t)nl] == 'L')
+		nl++;
+	ndigits = (size_t)(p - start) - nl;
+	if (ndigits >= sizeof(buf))
+		ndigits = sizeof(buf) - 1; /* surely out of range: strtoull says so */
+	memcpy(buf, start, ndigits);
+	buf[ndigits] = '\0';
+	errno = 0;
+	v = strtoull(buf, &e, hex ? 16 : 10);
+	if (*e)
+		return 0; /* not a number libconfig accepts either: it reports it */
+	max = nl ? (neg ? 1ULL << 63 : INT64_MAX) : (neg ? 1ULL << 31 : INT32_MAX);
+	if (!errno && v <= max)
+		return 0;
+	cfg_error(x, &(struct cfg_loc){ file, line }, NULL,
+		  "integer %s%.*s does not fit in %s bits%s", neg ? "-" : "", (int)(p - start), start,
+		  nl ? "64" : "32", nl ? "" : " (write it with an L suffix, or a size as a string)");
+	return 1;
+}
+
+/* libconfig 1.5 silently wraps integer literals that do not fit (a uid of
+ * 4294967296 would become 0, root): look for them in the text first,
+ * skipping comments, strings and setting names. Returns the count found. */
+static int check_integers(struct cfg_ctx *x, const char *file, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	int line = 1, bad = 0;
+
+	while (p < end) {
+		if (*p == '\n') {
+			line++;
+			p++;
+		} else if (*p == '#' || (*p == '/' && p + 1 < end && p[1] == '/')) {
+			while (p < end && *p != '\n')
+				p++;
+		} else if (*p == '/' && p + 1 < end && p[1] == '*') {
+			for (p += 2; p < end && !(*p == '*' && p + 1 < end && p[1] == '/'); p++)
+				line += *p == '\n';
+			p = p < end ? p + 2 : end;
+		} else if (*p == '"') {
+			for (p++; p < end && *p != '"'; p++) {
+				if (*p == '\\' && p + 1 < end)
+					p++;
+				line += *p == '\n';
+			}
+			p = p < end ? p + 1 : end;
+		} else if (is_alnum(*p) && !is_digit(*p)) {
+			while (p < end && (is_alnum(*p) || *p == '_' || *p == '*' || *p == '-'))
+				p++;
+		} else if (is_digit(*p)) {
+			bad += check_number(x, file, line, text, &p, end);
+		} else {
+			p++;
+		}
+	}
+	return bad;
+}
+
 /* Parses one file (name as displayed, already interned) into a tree. */
 static struct cnode *read_one(struct cfg_ctx *x, const char *file, FILE *f)
 {
 	_cleanup_free_ char *dir = dir_of(file);
+	struct strbuf text = STRBUF_INIT;
 	struct cnode *root = NULL;
+	char chunk[8192];
+	size_t n;
 	config_t cf;
 
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		strbuf_add(&text, chunk, n);
+	n = text.len ? check_integers(x, file, text.buf, text.len) : 0;
+	strbuf_release(&text);
+	if (n || ferror(f) || fseek(f, 0, SEEK_SET) < 0) {
+		if (!n)
+			cfg_error(x, &(struct cfg_loc){ file, 0 }, NULL, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
 	config_init(&cf);
 	config_set_include_dir(&cf, dir);
 	if (config_read(&cf, f) == CONFIG_TRUE) {

@@ -504,6 +504,34 @@ TEST(huge_values_do_not_crash)
 	strbuf_release(&err);
 }
 
+/* libconfig 1.5 would turn uid = 4294967296 into 0 (root) without a word. */
+TEST(integer_literals_that_would_wrap)
+{
+	struct kiln_config c;
+	struct strbuf err = STRBUF_INIT;
+
+	put("minimal.cfg", minimal_cfg);
+	put("wrap.cfg", "imports = [\"minimal.cfg\"]; # 99999999999 in a comment\n"
+			"users = { admin = { uid = 4294967296; description = \"99999999999\"; }; };\n"
+			"/* 4294967296 */ disk = { size = 8589934592L; };\n"
+			"network = { eth99999999999 = { dhcp = true; }; };\n");
+	CHECK_EQ(load("wrap.cfg", &c, &err), -1);
+	CHECK_EQ(count_lines(&err), 1);
+	CHECK(strstr(err.buf, "wrap.cfg:2: integer 4294967296 does not fit in 32 bits") != NULL);
+
+	put("wrap.cfg", "imports = [\"minimal.cfg\"];\ndisk = { size = 8589934592L; };\n"
+			"boot = { timeout = 2147483647; };\n");
+	CHECK_EQ(load("wrap.cfg", &c, &err), -1); /* only the timeout's range */
+	CHECK(strstr(err.buf, "wrap.cfg:3: boot.timeout: 2147483647 is out of range") != NULL);
+	CHECK_EQ(count_lines(&err), 1);
+
+	put("wrap.cfg", "imports = [\"minimal.cfg\"];\ndisk = { size = 8589934592L; };\n");
+	CHECK_EQ(load("wrap.cfg", &c, &err), 0);
+	CHECK_EQ(c.disk_size, 8589934592ULL);
+	config_release(&c);
+	strbuf_release(&err);
+}
+
 TEST(deb_arch)
 {
 	CHECK_STREQ(config_deb_arch("x86_64"), "amd64");
