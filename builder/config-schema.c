@@ -42,21 +42,59 @@ static char *q(const char *s)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* Edit distance of two short names (insertions, deletions, substitutions),
+ * capped: anything past 32 characters counts as far apart. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[33];
+
+	if (la > 32 || lb > 32)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
 static void check_keys(struct cfg_ctx *x, const struct cnode *g, const char *path,
 		       const char *const *allowed)
 {
 	for (size_t i = 0; i < g->nkids; i++) {
 		const struct cnode *k = g->kids[i];
 		struct strbuf list = STRBUF_INIT;
+		const char *near = NULL;
+		size_t best = 3; /* suggest only within two edits */
 		bool ok = false;
 
 		for (size_t j = 0; allowed[j] && !ok; j++)
 			ok = !strcmp(allowed[j], k->key);
 		if (ok)
 			continue;
-		for (size_t j = 0; allowed[j]; j++)
+		for (size_t j = 0; allowed[j]; j++) {
+			size_t d = distance(k->key, allowed[j]);
+			if (d < best && d < strlen(allowed[j])) {
+				best = d;
+				near = allowed[j];
+			}
 			strbuf_addf(&list, "%s%s", j ? ", " : "", allowed[j]);
-		kerr(x, &k->loc, path, k->key, "unknown key (expected one of: %s)", list.buf);
+		}
+		if (near)
+			kerr(x, &k->loc, path, k->key, "unknown key; did you mean %s? (expected one of: %s)",
+			     near, list.buf);
+		else
+			kerr(x, &k->loc, path, k->key, "unknown key (expected one of: %s)", list.buf);
 		strbuf_release(&list);
 	}
 }

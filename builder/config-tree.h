@@ -32,15 +32,23 @@ struct cnode {
 	size_t nkids, alloc;
 };
 
+/* One error line, with what it is sorted by (file, line, then order). */
+struct cfg_msg {
+	size_t file_rank;        /* index in files_read: top-level file first */
+	int line;
+	int seq;
+	char *text;
+};
+
 /* What loading is doing: the config being filled (its files_read owns the
- * interned file names) and the error lines collected so far. */
+ * interned file names) and the errors collected so far. */
 struct cfg_ctx {
 	struct kiln_config *c;
-	struct strbuf *err;
+	struct cfg_msg *msgs;
 	int nerr;
 };
 
-/* Appends "FILE:LINE: KEY: message" (KEY omitted when NULL) to the errors. */
+/* Collects "FILE:LINE: KEY: message" (KEY omitted when NULL) as an error. */
 void cfg_error(struct cfg_ctx *x, const struct cfg_loc *loc, const char *key,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

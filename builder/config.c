@@ -17,19 +17,61 @@
 
 /* ---- errors, nodes ---- */
 
+static void add_msg(struct cfg_ctx *x, const char *file, int line, char *text)
+{
+	const struct cfg_strlist *files = &x->c->files_read;
+	struct cfg_msg *m;
+
+	x->msgs = xrealloc(x->msgs, (x->nerr + 1) * sizeof(*x->msgs));
+	m = &x->msgs[x->nerr];
+	m->file_rank = SIZE_MAX;
+	for (size_t i = 0; file && i < files->n; i++)
+		if (files->v[i].value == file)
+			m->file_rank = i;
+	m->line = line;
+	m->seq = x->nerr++;
+	m->text = text;
+}
+
 void cfg_error(struct cfg_ctx *x, const struct cfg_loc *loc, const char *key,
 	       const char *fmt, ...)
 {
+	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 
-	if (x->nerr++)
-		strbuf_addch(x->err, '\n');
-	strbuf_addf(x->err, "%s:%d: ", loc->file ? loc->file : "?", loc->line);
+	strbuf_addf(&sb, "%s:%d: ", loc->file ? loc->file : "?", loc->line);
 	if (key && *key)
-		strbuf_addf(x->err, "%s: ", key);
+		strbuf_addf(&sb, "%s: ", key);
 	va_start(ap, fmt);
-	strbuf_vaddf(x->err, fmt, ap);
+	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
+	add_msg(x, loc->file, loc->line, strbuf_detach(&sb, NULL));
+}
+
+static int cmp_msg(const void *a, const void *b)
+{
+	const struct cfg_msg *x = a, *y = b;
+
+	if (x->file_rank != y->file_rank)
+		return x->file_rank < y->file_rank ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sorts the errors (by file, then line) into err, one per line. */
+static void flush_errors(struct cfg_ctx *x, struct strbuf *err)
+{
+	if (x->nerr)
+		qsort(x->msgs, x->nerr, sizeof(*x->msgs), cmp_msg);
+	for (int i = 0; i < x->nerr; i++) {
+		if (i)
+			strbuf_addch(err, '\n');
+		strbuf_adds(err, x->msgs[i].text);
+		free(x->msgs[i].text);
+	}
+	free(x->msgs);
+	x->msgs = NULL;
 }
 
 const char *cnode_type_name(enum cnode_type t)
@@ -508,8 +550,7 @@ static void load_file(struct loader *L, const char *name, const struct cfg_loc *
 		if (at->file)
 			cfg_error(x, at, "imports", "cannot read %s: %s", name, strerror(e));
 		else
-			strbuf_addf(x->err, "%s%s: cannot read: %s", x->nerr++ ? "\n" : "",
-				    name, strerror(e));
+			add_msg(x, NULL, 0, xasprintf("%s: cannot read: %s", name, strerror(e)));
 		if (f)
 			fclose(f);
 		return;
@@ -563,7 +604,7 @@ const char *config_deb_arch(const char *arch)
 
 int config_load(const char *path, struct kiln_config *ret, struct strbuf *err)
 {
-	struct cfg_ctx x = { ret, err, 0 };
+	struct cfg_ctx x = { ret, NULL, 0 };
 	struct cfg_loc none = { NULL, 0 };
 	struct loader L = { &x, NULL, NULL, 0, NULL, 0 };
 
@@ -584,6 +625,7 @@ int config_load(const char *path, struct kiln_config *ret, struct strbuf *err)
 	free(L.stack);
 	free(L.seen);
 	if (x.nerr) {
+		flush_errors(&x, err);
 		config_release(ret);
 		return -1;
 	}

@@ -1,6 +1,6 @@
 # kiln config: each kind of configuration error is exactly one line
 # "kiln: error: FILE:LINE: KEY: message" on stderr, nothing on stdout, and
-# exit code 2; several problems are all reported.
+# exit code 2; several problems are all reported, in file and line order.
 set -u
 cd "$SRC/builder/tests/config-fixtures"
 failed=0
@@ -24,7 +24,7 @@ expect() {
 }
 
 expect unknown-key.cfg \
-	'errors/unknown-key.cfg:3: boot.kernal: unknown key (expected one of: firmware, kernel, params, modules, timeout)'
+	'errors/unknown-key.cfg:3: boot.kernal: unknown key; did you mean kernel? (expected one of: firmware, kernel, params, modules, timeout)'
 expect wrong-type.cfg \
 	'errors/wrong-type.cfg:4: users.admin.uid: expected an integer, found a string'
 expect missing-import.cfg \
@@ -45,7 +45,8 @@ expect many.cfg \
 	"errors/many.cfg:2: system.hostname: \"Web_1\" is not a valid host name (labels of a-z, 0-9 and '-' separated by '.')" \
 	"errors/many.cfg:3: packages[1]: \"Vim\" is not a Debian package name (a-z, 0-9, '+', '-', '.'; at least two characters)" \
 	'errors/many.cfg:4: services.sshd.command: required value missing' \
-	'errors/many.cfg:4: services.sshd.action: "forever" is not one of "respawn", "once", "sysinit", "wait"'
+	'errors/many.cfg:4: services.sshd.action: "forever" is not one of "respawn", "once", "sysinit", "wait"' \
+	'errors/many.cfg:5: colour: unknown key (expected one of: system, boot, packages, sw, users, network, services, files, disk, installer)'
 expect does-not-exist.cfg \
 	'errors/does-not-exist.cfg: cannot read: No such file or directory'
 
