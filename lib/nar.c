@@ -110,7 +110,8 @@ static int nar_regular(struct nar_writer *w, int dfd, const char *name)
 	if (!S_ISREG(fst.st_mode))
 		return -EINVAL; /* replaced under us */
 	left = (uint64_t)fst.st_size;
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (left > NAR_READ_BUF) /* a syscall per small file is not worth it */
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
 	r = nar_put_strs(w, "(", "type", "regular", NULL);
 	if (r >= 0 && (fst.st_mode & S_IXUSR))
