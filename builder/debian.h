@@ -71,6 +71,13 @@ const struct lock_pkg *lockfile_find_pkg(const struct lockfile *l, const char *n
 					 const char *arch);
 const struct lock_root *lockfile_find_root(const struct lockfile *l, const char *config,
 					   const char *arch);
+/* The package a root of arch asks for by name: (name, arch), else (name, "all"). */
+const struct lock_pkg *lockfile_find_for_arch(const struct lockfile *l, const char *name,
+					      const char *arch);
+/* The package a "name:arch" dependency edge names. */
+const struct lock_pkg *lockfile_find_edge(const struct lockfile *l, const char *edge);
+/* qsort/bsearch comparator of struct lock_pkg by (name, arch). */
+int lock_pkg_cmp(const void *a, const void *b);
 /* Sorts packages and roots (and their lists) into canonical order. */
 void lockfile_sort(struct lockfile *l);
 
@@ -123,7 +130,7 @@ const struct deb_entry *deb_set_find(const struct deb_set *set, const char *name
 int debian_realise(struct store *s, const struct kiln_config *c, const struct lockfile *l,
 		   const char *cache_dir, struct deb_set *ret, struct strbuf *err);
 
-/* The derivation name for a package ("busybox-static-1_1.35.0-4_b3"); caller frees. */
+/* The derivation name for a package ("busybox-static-1_1.35.0-4+b1"); caller frees. */
 char *deb_store_name(const char *name, const char *version);
 
 /*
