@@ -17,6 +17,8 @@ static const struct command commands[] = {
 	{ "image", cmd_image, "kiln image CONFIG -o OUT [--format raw|qcow2] [--firmware bios|uefi|both] [--size SIZE]" },
 	{ "deb-unpack", cmd_deb_unpack, "kiln deb-unpack [--name PKG] [--sha256 HEX] FILE.deb (unpack one .deb into the store)" },
 	{ "qemu", cmd_qemu, "kiln qemu [--firmware bios|uefi] [--disk FILE]... [--print] IMAGE" },
+	{ "debug-gpt", cmd_debug_gpt, "kiln debug-gpt write|read|guid ... (internal: the GPT writer alone)" },
+	{ "debug-fat", cmd_debug_fat, "kiln debug-fat build|overwrite|cat ... (internal: the FAT writer alone)" },
 };
 
 static void usage(FILE *f)
