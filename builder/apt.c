@@ -304,7 +304,14 @@ static char *download_name(const struct lock_pkg *p)
 		else
 			strbuf_addch(&sb, *v);
 	}
-	strbuf_addf(&sb, "_%s.deb", p->arch);
+	/* the .deb's own Architecture ("all" for a package the lock pins per arch) */
+	{
+		const char *us = strrchr(p->filename, '_');
+		if (us && strlen(us) > 5 && !strcmp(us + strlen(us) - 4, ".deb"))
+			strbuf_adds(&sb, us);
+		else
+			strbuf_addf(&sb, "_%s.deb", p->arch);
+	}
 	return strbuf_detach(&sb, NULL);
 }
 

@@ -12,7 +12,7 @@
  *   root <config path relative to the lock's dir> <deb arch>
  *     request <package name>             one line per requested package (kernel included)
  *
- *   package <name> <version> <arch>
+ *   package <name> <version> <arch>       arch: the configuration's deb arch (see below)
  *     size <bytes>
  *     sha256 <hex>
  *     filename <pool path from the archive's Packages index>
@@ -21,7 +21,9 @@
  * Blank lines and lines starting with '#' are ignored; records and their
  * indented fields appear in the order above. Roots are sorted by (config, arch),
  * packages by (name, arch); a (name, arch) appears once, shared by every root
- * that needs it. The depends edges form a DAG: Debian has dependency cycles
+ * that needs it. An "Architecture: all" .deb is pinned once per configuration
+ * arch under that arch (its filename still says _all): its dependency edges
+ * lead into that arch's packages. The depends edges form a DAG: Debian has dependency cycles
  * (libc6 <-> libgcc-s1) and store paths cannot, so kiln drops the edges that
  * close a cycle, deterministically (see apt.c), and records only what it kept.
  */

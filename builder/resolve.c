@@ -16,6 +16,10 @@
  * name, edges sorted) keeps an edge unless it points to a package on the
  * current walk's stack: that edge would close a cycle (libc6 <-> libgcc-s1)
  * and is dropped. The walk's reach is the configuration's closure.
+ *
+ * An "Architecture: all" package is pinned under the configuration's arch
+ * (once per arch): its edges lead to that arch's packages, so one shared
+ * entry would flip between the archs' dependency graphs.
  */
 #include "apt.h"
 #include "fsutil.h"
@@ -70,7 +74,7 @@ static bool deb_name_valid(const char *s)
 }
 
 /* "Inst NAME (VERSION ORIGIN… [ARCH]) …" lines of a simulated install. */
-static int parse_simulation(const char *text, struct resolution *res)
+static int parse_simulation(const char *text, const char *arch, struct resolution *res)
 {
 	const char *p = text;
 
@@ -101,7 +105,8 @@ static int parse_simulation(const char *text, struct resolution *res)
 			res->v = xrealloc(res->v, res->alloc * sizeof(*res->v));
 		}
 		res->v[res->n++] = (struct cand){ .name = xstrdup(name), .version = xstrdup(paren + 2),
-						  .arch = xstrdup(lb + 1), .deps = PATH_LIST_INIT };
+						  .arch = xstrdup(strcmp(lb + 1, "all") ? lb + 1 : arch),
+						  .deps = PATH_LIST_INIT };
 	}
 	if (res->n)
 		qsort(res->v, res->n, sizeof(*res->v), cmp_cand);
@@ -279,7 +284,7 @@ static int simulate(struct apt *a, const struct kiln_config *c, const struct pat
 		else
 			apt_errors(eo.buf ? eo.buf : "", err);
 		r = -EINVAL;
-	} else if (parse_simulation(out.buf ? out.buf : "", res) < 0) {
+	} else if (parse_simulation(out.buf ? out.buf : "", a->arch, res) < 0) {
 		strbuf_addf(err, "%s: cannot parse apt-get's simulated install", c->path);
 		r = -EINVAL;
 	}
