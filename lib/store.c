@@ -156,14 +156,20 @@ static void record_format(struct strbuf *sb, const struct path_info *pi)
 {
 	_cleanup_free_ char *hash = nar_hash_format(pi->nar_hash);
 	char ck[CKSUM_LEN + 1];
+	size_t start = sb->len;
 
 	strbuf_addf(sb, "R\t%s\t%s\t%" PRIu64 "\t%s\t", pi->path, hash, pi->nar_size,
 		    pi->deriver ? pi->deriver : "-");
 	for (size_t i = 0; i < pi->refs.n; i++)
 		strbuf_addf(sb, "%s%s", i ? " " : "", pi->refs.v[i]);
 	strbuf_addch(sb, '\t');
-	line_checksum(sb->buf, sb->len, ck);
+	line_checksum(sb->buf + start, sb->len - start, ck);
 	strbuf_addf(sb, "%s\n", ck);
+}
+
+void store_format_record(const struct path_info *pi, struct strbuf *out)
+{
+	record_format(out, pi);
 }
 
 /* Splits line (NUL-terminated, modified in place) at TABs; returns the count. */

@@ -23,6 +23,7 @@
 #include "compat.h"
 #include "hash.h"
 #include "storepath.h"
+#include "strbuf.h"
 
 #define KILN_STORE_DIR "/kiln/store"
 
@@ -94,6 +95,10 @@ int store_closure(const struct store *s, const struct path_list *roots, struct p
 /* Re-hashes path and compares with its registration: 0 if it matches,
  * -ENOENT if missing/unregistered, -EBADMSG if the hash differs. */
 int store_verify_path(const struct store *s, const char *path);
+
+/* Appends pi's registration record (one line of the registry file, see
+ * store.c) to out: how a registry for another root (an image) is written. */
+void store_format_record(const struct path_info *pi, struct strbuf *out);
 
 /* Removes a path from the registry and then from disk (GC; no reference
  * checks). A crash in between leaves an unregistered leftover, which
