@@ -6,9 +6,12 @@
  * without dependency inputs: derivation type "deb", name PKG (default: the
  * file name up to its first '_'), params sha256 (the file's, or --sha256,
  * which must then match) and "source deb-unpack".
+ *
+ * `kiln fetch CONFIG` (below) realises a configuration's locked packages.
  */
 #include "common.h"
 #include "commands.h"
+#include "config.h"
 #include "debian.h"
 #include "derivation.h"
 #include "hash.h"
@@ -88,4 +91,66 @@ int cmd_deb_unpack(int argc, char **argv)
 	strbuf_release(&err);
 	printf("%s\n", path);
 	return 0;
+}
+
+/*
+ * `kiln fetch CONFIG`: realises the configuration's locked packages (fetch,
+ * verify, unpack; nothing for paths already valid) and prints one line per
+ * package in dependency order: NAME VERSION ARCH STORE-PATH. Exit 3 when a
+ * pin is no longer in the archive (as `kiln build`), 2 for a configuration
+ * or stale-lock error.
+ */
+int cmd_fetch(int argc, char **argv)
+{
+	struct kiln_config c;
+	struct strbuf err = STRBUF_INIT;
+	struct lockfile l;
+	struct deb_set set;
+	struct store s;
+	_cleanup_free_ char *lock_path = NULL;
+	int r, rl;
+
+	if (argc != 2) {
+		error("usage: kiln fetch CONFIG");
+		return EXIT_USAGE;
+	}
+	if (config_load(argv[1], &c, &err) < 0) {
+		error("%s", strbuf_str(&err));
+		strbuf_release(&err);
+		return EXIT_USAGE;
+	}
+	lock_path = path_join(c.dir, KILN_LOCK_NAME);
+	rl = lockfile_read(lock_path, &l, &err);
+	if (rl < 0 && rl != -ENOENT) {
+		error("%s", strbuf_str(&err));
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (kiln_open_host_store(&s) < 0) {
+		r = 1;
+		goto out_lock;
+	}
+	r = debian_realise(&s, &c, rl < 0 ? NULL : &l, kiln_cache_dir(), &set, &err);
+	store_close(&s);
+	if (r < 0) {
+		const char *p = strbuf_str(&err);
+		while (*p) {
+			const char *nl = strchrnul(p, '\n');
+			error("%.*s", (int)(nl - p), p);
+			p = *nl ? nl + 1 : nl;
+		}
+		r = r == -ENOENT ? 3 : r == -ESTALE ? EXIT_USAGE : 1;
+		goto out_lock;
+	}
+	for (size_t i = 0; i < set.n; i++)
+		printf("%s %s %s %s\n", set.v[i].name, set.v[i].version, set.v[i].arch, set.v[i].path);
+	deb_set_release(&set);
+	r = 0;
+out_lock:
+	if (rl >= 0)
+		lockfile_release(&l);
+out:
+	config_release(&c);
+	strbuf_release(&err);
+	return r;
 }

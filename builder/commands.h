@@ -15,5 +15,7 @@ int cmd_image(int argc, char **argv);       /* cmd-image.c */
 int cmd_debug_gpt(int argc, char **argv);   /* cmd-disktest.c (internal) */
 int cmd_debug_fat(int argc, char **argv);   /* cmd-disktest.c (internal) */
 int cmd_deb_unpack(int argc, char **argv);  /* cmd-deb.c */
+int cmd_fetch(int argc, char **argv);       /* cmd-deb.c */
+int cmd_debug_initrd(int argc, char **argv); /* cmd-debug-initrd.c (internal) */
 
 #endif

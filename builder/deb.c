@@ -173,6 +173,12 @@ static int extract_hardlink(struct unpack *u, const char *member, int dir_fd,
 	struct stat st;
 	int tfd = -1, r;
 
+	if (target[0] == '/' || !symlink_target_inside(target, 0)) {
+		_cleanup_free_ char *why = xasprintf("hardlink target '%s' is outside the package",
+						     target);
+		r = refuse(u, member, why);
+		goto out;
+	}
 	r = split_member(u, target, &tcopy, &tcomps);
 	if (r < 0)
 		goto out;

@@ -15,10 +15,12 @@ static const struct command commands[] = {
 	{ "nar", cmd_nar, "kiln nar dump|hash|path ... (NAR and store paths of local files)" },
 	{ "config", cmd_config, "kiln config [--origins] CONFIG (the merged, checked configuration)" },
 	{ "image", cmd_image, "kiln image CONFIG -o OUT [--format raw|qcow2] [--firmware bios|uefi|both] [--size SIZE]" },
+	{ "fetch", cmd_fetch, "kiln fetch CONFIG (fetch and unpack the locked packages; print them)" },
 	{ "deb-unpack", cmd_deb_unpack, "kiln deb-unpack [--name PKG] [--sha256 HEX] FILE.deb (unpack one .deb into the store)" },
 	{ "qemu", cmd_qemu, "kiln qemu [--firmware bios|uefi] [--disk FILE]... [--print] IMAGE" },
 	{ "debug-gpt", cmd_debug_gpt, "kiln debug-gpt write|read|guid ... (internal: the GPT writer alone)" },
 	{ "debug-fat", cmd_debug_fat, "kiln debug-fat build|overwrite|cat ... (internal: the FAT writer alone)" },
+	{ "debug-initrd", cmd_debug_initrd, "kiln debug-initrd --init BIN [--kernel-tree DIR] [--module NAME]... [--file HOST=/PATH]... -o OUT | --list (internal: the initrd alone)" },
 };
 
 static void usage(FILE *f)
