@@ -1,29 +1,15 @@
 /*
- * fat.c — building a FAT16/FAT32 filesystem in a byte range of an fd, and
- * finding, reading and rewriting one file of an existing one.
+ * fat.c — building a FAT16/FAT32 filesystem in a byte range of an fd: the
+ * geometry, the tree of names with their 8.3 aliases, clusters, directories.
  */
 #include "fat.h"
+#include "fat-layout.h"
 #include "fsutil.h"
 #include "strbuf.h"
 
 #include <time.h>
 
-#define SECTOR 512
-#define DIRENT 32
-#define LFN_CHARS 13
 #define NAME_MAX_LEN 255
-#define ATTR_DIR 0x10
-#define ATTR_ARCHIVE 0x20
-#define ATTR_VOLUME 0x08
-#define ATTR_LFN 0x0f
-#define FAT16_MIN_CLUSTERS 4085
-#define FAT32_MIN_CLUSTERS 65525
-#define FAT32_MAX_CLUSTERS 0x0ffffff5
-
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
 
 /* ---- geometry ---------------------------------------------------------- */
 
@@ -43,7 +29,7 @@ struct fat_geom {
 static int geom_solve(struct fat_geom *g)
 {
 	uint32_t base = g->bits == 32 ? 32 : 1;
-	uint32_t root_secs = g->root_entries * DIRENT / SECTOR;
+	uint32_t root_secs = g->root_entries * FAT_DIRENT / FAT_SECTOR;
 	uint64_t fat = 1;
 
 	for (int i = 0; i < 64; i++) {
@@ -57,7 +43,7 @@ static int geom_solve(struct fat_geom *g)
 		g->data_start = (uint32_t)meta;
 		g->clusters = (uint32_t)((g->total - meta) / g->spc);
 		need = ((uint64_t)g->clusters + 2) * (g->bits / 8);
-		need = (need + SECTOR - 1) / SECTOR;
+		need = (need + FAT_SECTOR - 1) / FAT_SECTOR;
 		if (need <= fat)
 			return 0;
 		fat = need;
@@ -81,14 +67,14 @@ static int geom_choose(uint64_t size, unsigned bits, struct fat_geom *ret)
 	uint32_t min = 0, max = 0;
 	int r;
 
-	if (!size || size % SECTOR || size / SECTOR > UINT32_MAX)
+	if (!size || size % FAT_SECTOR || size / FAT_SECTOR > UINT32_MAX)
 		return -EINVAL;
 	if (!bits)
 		bits = size < (UINT64_C(512) << 20) ? 16 : 32;
 	if (bits != 16 && bits != 32)
 		return -EINVAL;
 	g.bits = bits;
-	g.total = (uint32_t)(size / SECTOR);
+	g.total = (uint32_t)(size / FAT_SECTOR);
 	g.root_entries = bits == 16 ? 512 : 0;
 	min = bits == 16 ? FAT16_MIN_CLUSTERS : FAT32_MIN_CLUSTERS;
 	max = bits == 16 ? FAT32_MIN_CLUSTERS - 1 : FAT32_MAX_CLUSTERS - 2;
@@ -153,11 +139,6 @@ static bool name_ok(const char *name)
 	return true;
 }
 
-static char upper(char c)
-{
-	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
-}
-
 /* The 8.3 alias of a long name, Windows style: the uppercased name when that
  * is 8.3 and free, else BASE~N.EXT from its valid characters. */
 static void alias_candidate(const char *name, unsigned n, uint8_t out[11])
@@ -169,7 +150,7 @@ static void alias_candidate(const char *name, unsigned n, uint8_t out[11])
 	if (dot == name)
 		dot = NULL; /* ".hidden": all base */
 	for (const char *s = name; *s && s != dot; s++) {
-		char c = upper(*s);
+		char c = fat_upper(*s);
 
 		if (c == ' ' || c == '.')
 			continue;
@@ -177,7 +158,7 @@ static void alias_candidate(const char *name, unsigned n, uint8_t out[11])
 			base[bl++] = char_83(c) ? c : '_';
 	}
 	for (const char *s = dot ? dot + 1 : ""; *s && el < 3; s++) {
-		char c = upper(*s);
+		char c = fat_upper(*s);
 
 		if (c != ' ')
 			ext[el++] = char_83(c) ? c : '_';
@@ -191,15 +172,6 @@ static void alias_candidate(const char *name, unsigned n, uint8_t out[11])
 	memcpy(out, base, bl);
 	memcpy(out + bl, tail, tl);
 	memcpy(out + 8, ext, el);
-}
-
-static uint8_t lfn_checksum(const uint8_t name[11])
-{
-	uint8_t sum = 0;
-
-	for (int i = 0; i < 11; i++)
-		sum = (uint8_t)(((sum & 1) << 7) + (sum >> 1) + name[i]);
-	return sum;
 }
 
 /* ---- the tree of what to write ---------------------------------------- */
@@ -318,7 +290,7 @@ static int dir_assign_names(struct fnode *dir, bool is_root, bool has_label)
 		if (!k->lfn)
 			continue;
 		for (char *s = up; *s; s++)
-			*s = upper(*s);
+			*s = fat_upper(*s);
 		if (!name_is_83(up, cand) || alias_taken(dir, k, cand)) {
 			do {
 				if (n > 999999)
@@ -332,7 +304,7 @@ static int dir_assign_names(struct fnode *dir, bool is_root, bool has_label)
 	for (size_t i = 0; i < dir->nkids; i++) {
 		struct fnode *k = dir->kids[i];
 
-		dir->entries += 1 + (k->lfn ? (uint32_t)(strlen(k->name) + LFN_CHARS - 1) / LFN_CHARS : 0);
+		dir->entries += 1 + (k->lfn ? (uint32_t)(strlen(k->name) + FAT_LFN_CHARS - 1) / FAT_LFN_CHARS : 0);
 		if (k->is_dir) {
 			int r = dir_assign_names(k, false, false);
 
@@ -373,19 +345,19 @@ static void dos_time(int64_t t, uint16_t *ret_date, uint16_t *ret_time)
 
 static void fat_set(struct fat_build *b, uint32_t cluster, uint32_t value)
 {
-	uint8_t *fat = b->meta + (uint64_t)b->g.reserved * SECTOR;
+	uint8_t *fat = b->meta + (uint64_t)b->g.reserved * FAT_SECTOR;
 
 	if (b->g.bits == 16)
-		put16(fat + 2 * cluster, (uint16_t)value);
+		fat_put16(fat + 2 * cluster, (uint16_t)value);
 	else
-		put32(fat + 4 * cluster, value);
+		fat_put32(fat + 4 * cluster, value);
 }
 
 /* Gives n (and, depth first in name order, everything below it) contiguous
  * clusters and chains them in the FAT. */
 static int alloc_clusters(struct fat_build *b, struct fnode *n, bool is_root)
 {
-	uint64_t bytes = n->is_dir ? (uint64_t)n->entries * DIRENT : n->file ? n->file->len : 0;
+	uint64_t bytes = n->is_dir ? (uint64_t)n->entries * FAT_DIRENT : n->file ? n->file->len : 0;
 	uint64_t need = (bytes + b->cbytes - 1) / b->cbytes;
 	uint32_t eoc = b->g.bits == 16 ? 0xffff : 0x0fffffff;
 
@@ -416,32 +388,31 @@ static void put_dirent(const struct fat_build *b, uint8_t *e, const uint8_t name
 {
 	memcpy(e, name, 11);
 	e[11] = attr;
-	put16(e + 14, b->time);                      /* created */
-	put16(e + 16, b->date);
-	put16(e + 18, b->date);                      /* accessed */
-	put16(e + 20, (uint16_t)(b->g.bits == 32 ? cluster >> 16 : 0));
-	put16(e + 22, b->time);                      /* written */
-	put16(e + 24, b->date);
-	put16(e + 26, (uint16_t)cluster);
-	put32(e + 28, size);
+	fat_put16(e + 14, b->time);                      /* created */
+	fat_put16(e + 16, b->date);
+	fat_put16(e + 18, b->date);                      /* accessed */
+	fat_put16(e + 20, (uint16_t)(b->g.bits == 32 ? cluster >> 16 : 0));
+	fat_put16(e + 22, b->time);                      /* written */
+	fat_put16(e + 24, b->date);
+	fat_put16(e + 26, (uint16_t)cluster);
+	fat_put32(e + 28, size);
 }
 
 /* Long-name entries for name, last part first as VFAT stores them; returns
  * the position after them. */
 static uint8_t *put_lfn(uint8_t *e, const char *name, const uint8_t short_name[11])
 {
-	static const uint8_t pos[LFN_CHARS] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
-	size_t len = strlen(name), n = (len + LFN_CHARS - 1) / LFN_CHARS;
-	uint8_t sum = lfn_checksum(short_name);
+	size_t len = strlen(name), n = (len + FAT_LFN_CHARS - 1) / FAT_LFN_CHARS;
+	uint8_t sum = fat_lfn_checksum(short_name);
 
-	for (size_t k = n; k >= 1; k--, e += DIRENT) {
+	for (size_t k = n; k >= 1; k--, e += FAT_DIRENT) {
 		e[0] = (uint8_t)(k | (k == n ? 0x40 : 0));
-		e[11] = ATTR_LFN;
+		e[11] = FAT_ATTR_LFN;
 		e[13] = sum;
-		for (size_t j = 0; j < LFN_CHARS; j++) {
-			size_t i = (k - 1) * LFN_CHARS + j;
+		for (size_t j = 0; j < FAT_LFN_CHARS; j++) {
+			size_t i = (k - 1) * FAT_LFN_CHARS + j;
 
-			put16(e + pos[j], i < len ? (uint16_t)name[i] : i == len ? 0 : 0xffff);
+			fat_put16(e + fat_lfn_pos[j], i < len ? (uint16_t)name[i] : i == len ? 0 : 0xffff);
 		}
 	}
 	return e;
@@ -450,7 +421,7 @@ static uint8_t *put_lfn(uint8_t *e, const char *name, const uint8_t short_name[1
 static int write_clusters(struct fat_build *b, uint32_t cluster, uint32_t nclusters,
 			  const void *data, size_t len)
 {
-	uint64_t off = b->offset + ((uint64_t)b->g.data_start + (uint64_t)(cluster - 2) * b->g.spc) * SECTOR;
+	uint64_t off = b->offset + ((uint64_t)b->g.data_start + (uint64_t)(cluster - 2) * b->g.spc) * FAT_SECTOR;
 	uint64_t pad = (uint64_t)nclusters * b->cbytes - len;
 	int r = len ? pwrite_full(b->fd, data, len, off) : 0;
 
@@ -476,28 +447,28 @@ static int write_tree(struct fat_build *b, struct fnode *n, bool is_root, uint32
 	int r = 0;
 
 	if (in_meta) {
-		buf = b->meta + ((uint64_t)b->g.reserved + 2 * (uint64_t)b->g.fat_sectors) * SECTOR;
+		buf = b->meta + ((uint64_t)b->g.reserved + 2 * (uint64_t)b->g.fat_sectors) * FAT_SECTOR;
 	} else {
 		own = xcalloc(n->nclusters, b->cbytes);
 		buf = own;
 	}
 	e = buf;
 	if (!is_root) {
-		put_dirent(b, e, dot, ATTR_DIR, n->cluster, 0);
-		put_dirent(b, e + DIRENT, dotdot, ATTR_DIR, parent, 0);
-		e += 2 * DIRENT;
+		put_dirent(b, e, dot, FAT_ATTR_DIR, n->cluster, 0);
+		put_dirent(b, e + FAT_DIRENT, dotdot, FAT_ATTR_DIR, parent, 0);
+		e += 2 * FAT_DIRENT;
 	} else if (label) {
-		put_dirent(b, e, label, ATTR_VOLUME, 0, 0);
-		e += DIRENT;
+		put_dirent(b, e, label, FAT_ATTR_VOLUME, 0, 0);
+		e += FAT_DIRENT;
 	}
 	for (size_t i = 0; i < n->nkids; i++) {
 		struct fnode *k = n->kids[i];
 
 		if (k->lfn)
 			e = put_lfn(e, k->name, k->short_name);
-		put_dirent(b, e, k->short_name, k->is_dir ? ATTR_DIR : ATTR_ARCHIVE, k->cluster,
+		put_dirent(b, e, k->short_name, k->is_dir ? FAT_ATTR_DIR : FAT_ATTR_ARCHIVE, k->cluster,
 			   k->is_dir ? 0 : (uint32_t)k->file->len);
-		e += DIRENT;
+		e += FAT_DIRENT;
 	}
 	if (!in_meta)
 		r = write_clusters(b, n->cluster, n->nclusters, buf, (size_t)n->nclusters * b->cbytes);
@@ -516,7 +487,7 @@ static void build_boot_sector(const struct fat_build *b, const struct fat_params
 			      const uint8_t label[11], uint8_t *bs)
 {
 	const struct fat_geom *g = &b->g;
-	uint64_t hidden = b->offset / SECTOR;
+	uint64_t hidden = b->offset / FAT_SECTOR;
 	uint8_t *ext = bs + (g->bits == 32 ? 64 : 36);
 	uint8_t *code = ext + 26;
 
@@ -524,27 +495,27 @@ static void build_boot_sector(const struct fat_build *b, const struct fat_params
 	bs[1] = (uint8_t)(code - bs - 2);
 	bs[2] = 0x90;
 	memcpy(bs + 3, "MSWIN4.1", 8);    /* the OEM name the spec recommends */
-	put16(bs + 11, SECTOR);
+	fat_put16(bs + 11, FAT_SECTOR);
 	bs[13] = (uint8_t)g->spc;
-	put16(bs + 14, (uint16_t)g->reserved);
+	fat_put16(bs + 14, (uint16_t)g->reserved);
 	bs[16] = 2;
-	put16(bs + 17, (uint16_t)g->root_entries);
-	put16(bs + 19, g->bits == 16 && g->total < 65536 ? (uint16_t)g->total : 0);
+	fat_put16(bs + 17, (uint16_t)g->root_entries);
+	fat_put16(bs + 19, g->bits == 16 && g->total < 65536 ? (uint16_t)g->total : 0);
 	bs[21] = 0xf8;
-	put16(bs + 22, g->bits == 16 ? (uint16_t)g->fat_sectors : 0);
-	put16(bs + 24, 63);               /* CHS geometry nobody uses any more */
-	put16(bs + 26, 255);
-	put32(bs + 28, hidden > UINT32_MAX ? 0 : (uint32_t)hidden);
-	put32(bs + 32, g->bits == 16 && g->total < 65536 ? 0 : g->total);
+	fat_put16(bs + 22, g->bits == 16 ? (uint16_t)g->fat_sectors : 0);
+	fat_put16(bs + 24, 63);               /* CHS geometry nobody uses any more */
+	fat_put16(bs + 26, 255);
+	fat_put32(bs + 28, hidden > UINT32_MAX ? 0 : (uint32_t)hidden);
+	fat_put32(bs + 32, g->bits == 16 && g->total < 65536 ? 0 : g->total);
 	if (g->bits == 32) {
-		put32(bs + 36, g->fat_sectors);
-		put32(bs + 44, 2);        /* root directory cluster */
-		put16(bs + 48, 1);        /* FSInfo sector */
-		put16(bs + 50, 6);        /* backup boot sector */
+		fat_put32(bs + 36, g->fat_sectors);
+		fat_put32(bs + 44, 2);        /* root directory cluster */
+		fat_put16(bs + 48, 1);        /* FSInfo sector */
+		fat_put16(bs + 50, 6);        /* backup boot sector */
 	}
 	ext[0] = 0x80;                    /* drive number */
 	ext[2] = 0x29;                    /* extended boot signature */
-	put32(ext + 3, p->volume_id);
+	fat_put32(ext + 3, p->volume_id);
 	memcpy(ext + 7, label, 11);
 	memcpy(ext + 18, g->bits == 32 ? "FAT32   " : "FAT16   ", 8);
 	/* not bootable: int 0x18 (try the next boot device), then halt */
@@ -557,11 +528,11 @@ static void build_fsinfo(const struct fat_build *b, uint8_t *fsi)
 {
 	uint32_t used = b->next - 2;
 
-	put32(fsi, 0x41615252);
-	put32(fsi + 484, 0x61417272);
-	put32(fsi + 488, b->g.clusters - used);
-	put32(fsi + 492, used < b->g.clusters ? b->next : 0xffffffff);
-	put32(fsi + 508, 0xaa550000);
+	fat_put32(fsi, 0x41615252);
+	fat_put32(fsi + 484, 0x61417272);
+	fat_put32(fsi + 488, b->g.clusters - used);
+	fat_put32(fsi + 492, used < b->g.clusters ? b->next : 0xffffffff);
+	fat_put32(fsi + 508, 0xaa550000);
 }
 
 static int label_parse(const char *in, uint8_t out[11], bool *ret_has)
@@ -573,7 +544,7 @@ static int label_parse(const char *in, uint8_t out[11], bool *ret_has)
 	if (len > 11 || in[0] == ' ')
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
-		char c = upper(in[i]);
+		char c = fat_upper(in[i]);
 
 		if (c != ' ' && !char_83(c))
 			return -EINVAL;
@@ -597,7 +568,7 @@ int fat_build(int fd, uint64_t offset, uint64_t size, const struct fat_params *p
 
 	root->is_dir = true;
 	r = label_parse(p->label, label, &has_label);
-	if (r < 0 || offset % SECTOR) {
+	if (r < 0 || offset % FAT_SECTOR) {
 		r = -EINVAL;
 		goto out;
 	}
@@ -616,8 +587,8 @@ int fat_build(int fd, uint64_t offset, uint64_t size, const struct fat_params *p
 		r = -ENOSPC;
 		goto out;
 	}
-	b.cbytes = b.g.spc * SECTOR;
-	meta_bytes = (uint64_t)b.g.data_start * SECTOR;
+	b.cbytes = b.g.spc * FAT_SECTOR;
+	meta_bytes = (uint64_t)b.g.data_start * FAT_SECTOR;
 	b.meta = xcalloc(1, meta_bytes);
 	b.zeros = xcalloc(1, b.cbytes);
 	fat_set(&b, 0, b.g.bits == 16 ? 0xfff8 : 0x0ffffff8); /* media byte, then ones */
@@ -629,11 +600,11 @@ int fat_build(int fd, uint64_t offset, uint64_t size, const struct fat_params *p
 
 	build_boot_sector(&b, p, label, b.meta);
 	if (b.g.bits == 32) {
-		build_fsinfo(&b, b.meta + SECTOR);
-		memcpy(b.meta + 6 * SECTOR, b.meta, 2 * SECTOR); /* backup boot + FSInfo */
+		build_fsinfo(&b, b.meta + FAT_SECTOR);
+		memcpy(b.meta + 6 * FAT_SECTOR, b.meta, 2 * FAT_SECTOR); /* backup boot + FSInfo */
 	}
-	memcpy(b.meta + ((uint64_t)b.g.reserved + b.g.fat_sectors) * SECTOR,
-	       b.meta + (uint64_t)b.g.reserved * SECTOR, (uint64_t)b.g.fat_sectors * SECTOR);
+	memcpy(b.meta + ((uint64_t)b.g.reserved + b.g.fat_sectors) * FAT_SECTOR,
+	       b.meta + (uint64_t)b.g.reserved * FAT_SECTOR, (uint64_t)b.g.fat_sectors * FAT_SECTOR);
 
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
@@ -653,318 +624,4 @@ out:
 	free(b.meta);
 	free(b.zeros);
 	return r;
-}
-
-/* ---- reading an existing filesystem ------------------------------------- */
-
-struct fat_vol {
-	int fd;
-	uint64_t offset;
-	unsigned bits;          /* 12, 16 or 32, from the cluster count */
-	uint32_t spc, cbytes, root_entries, root_sector, root_cluster, data_start, clusters;
-	uint8_t *fat;           /* the first FAT */
-	size_t fat_bytes;
-};
-
-struct fat_found {
-	bool is_dir;
-	uint32_t cluster, size;
-};
-
-static int vol_open(int fd, uint64_t offset, struct fat_vol *v)
-{
-	uint8_t bs[SECTOR];
-	uint32_t reserved, nfats, fatsz, total, root_secs;
-	int r;
-
-	r = pread_full(fd, bs, SECTOR, offset);
-	if (r < 0)
-		return r;
-	reserved = get16(bs + 14);
-	nfats = bs[16];
-	fatsz = get16(bs + 22) ? get16(bs + 22) : get32(bs + 36);
-	total = get16(bs + 19) ? get16(bs + 19) : get32(bs + 32);
-	v->spc = bs[13];
-	v->root_entries = get16(bs + 17);
-	root_secs = (v->root_entries * DIRENT + SECTOR - 1) / SECTOR;
-	if (get16(bs + 11) != SECTOR || !v->spc || (v->spc & (v->spc - 1)) || !reserved ||
-	    !nfats || !fatsz || (uint64_t)reserved + (uint64_t)nfats * fatsz + root_secs >= total)
-		return -EBADMSG;
-	v->fd = fd;
-	v->offset = offset;
-	v->cbytes = v->spc * SECTOR;
-	v->root_sector = reserved + nfats * fatsz;
-	v->data_start = v->root_sector + root_secs;
-	v->clusters = (total - v->data_start) / v->spc;
-	v->bits = v->clusters < FAT16_MIN_CLUSTERS ? 12 : v->clusters < FAT32_MIN_CLUSTERS ? 16 : 32;
-	v->root_cluster = v->bits == 32 ? get32(bs + 44) : 0;
-	if ((v->bits == 32) != (v->root_entries == 0) ||
-	    (uint64_t)fatsz * SECTOR * 8 < ((uint64_t)v->clusters + 2) * v->bits)
-		return -EBADMSG;
-	v->fat_bytes = (size_t)fatsz * SECTOR;
-	v->fat = xmalloc(v->fat_bytes);
-	r = pread_full(fd, v->fat, v->fat_bytes, offset + (uint64_t)reserved * SECTOR);
-	if (r < 0) {
-		free(v->fat);
-		v->fat = NULL;
-	}
-	return r;
-}
-
-/* The cluster after c in its chain: 0 at the end of the chain, -EBADMSG for
- * a free, bad or out-of-range link. */
-static int64_t fat_next(const struct fat_vol *v, uint32_t c)
-{
-	uint32_t val, eoc;
-
-	if (v->bits == 12) {
-		val = get16(v->fat + c + c / 2);
-		val = c & 1 ? val >> 4 : val & 0xfff;
-		eoc = 0xff8;
-	} else if (v->bits == 16) {
-		val = get16(v->fat + 2 * (size_t)c);
-		eoc = 0xfff8;
-	} else {
-		val = get32(v->fat + 4 * (size_t)c) & 0x0fffffff;
-		eoc = 0x0ffffff8;
-	}
-	if (val >= eoc)
-		return 0;
-	if (val < 2 || val >= v->clusters + 2)
-		return -EBADMSG;
-	return val;
-}
-
-static uint64_t cluster_offset(const struct fat_vol *v, uint32_t c)
-{
-	return v->offset + ((uint64_t)v->data_start + (uint64_t)(c - 2) * v->spc) * SECTOR;
-}
-
-typedef int (*chain_fn)(const struct fat_vol *v, uint64_t off, size_t len, size_t pos, void *opaque);
-
-/* Calls fn for each cluster of the chain from first covering len bytes (all
- * of the chain when len is SIZE_MAX); -EBADMSG when the chain is short, loops
- * or leaves the volume. */
-static int chain_walk(const struct fat_vol *v, uint32_t first, size_t len, chain_fn fn,
-		      void *opaque)
-{
-	size_t pos = 0;
-	uint32_t steps = 0;
-	int64_t c = first;
-
-	while (pos < len) {
-		size_t n = len - pos < v->cbytes ? len - pos : v->cbytes;
-		int r;
-
-		if (c < 2 || c >= (int64_t)v->clusters + 2 || ++steps > v->clusters)
-			return len == SIZE_MAX && c == 0 ? 0 : -EBADMSG;
-		r = fn(v, cluster_offset(v, (uint32_t)c), n, pos, opaque);
-		if (r < 0)
-			return r;
-		pos += n;
-		c = fat_next(v, (uint32_t)c);
-		if (c < 0)
-			return (int)c;
-	}
-	return 0;
-}
-
-static int chain_read_cb(const struct fat_vol *v, uint64_t off, size_t len, size_t pos, void *opaque)
-{
-	struct strbuf *sb = opaque;
-
-	strbuf_grow(sb, len);
-	if (pread_full(v->fd, sb->buf + sb->len, len, off) < 0)
-		return -EIO;
-	sb->len += len;
-	sb->buf[sb->len] = '\0';
-	return 0;
-}
-
-static int dir_load(const struct fat_vol *v, uint32_t cluster, struct strbuf *sb)
-{
-	if (!cluster && v->bits != 32) {
-		size_t len = (size_t)v->root_entries * DIRENT;
-
-		strbuf_grow(sb, len);
-		sb->len = len;
-		return pread_full(v->fd, sb->buf, len, v->offset + (uint64_t)v->root_sector * SECTOR);
-	}
-	return chain_walk(v, cluster ? cluster : v->root_cluster, SIZE_MAX, chain_read_cb, sb);
-}
-
-/* Does the 8.3 entry name match want, case-insensitively ("GRUB.CFG")? */
-static bool short_matches(const uint8_t *e, const char *want)
-{
-	char name[13];
-	size_t n = 0;
-
-	for (int i = 0; i < 8 && e[i] != ' '; i++)
-		name[n++] = (char)(i == 0 && e[0] == 0x05 ? 0xe5 : e[i]);
-	if (e[8] != ' ')
-		name[n++] = '.';
-	for (int i = 8; i < 11 && e[i] != ' '; i++)
-		name[n++] = (char)e[i];
-	name[n] = '\0';
-	return !strcasecmp(name, want);
-}
-
-/* Finds want in a loaded directory by long or short name. */
-static int dir_find(const uint8_t *buf, size_t len, const char *want, struct fat_found *ret)
-{
-	static const uint8_t pos[LFN_CHARS] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
-	uint16_t lfn[20 * LFN_CHARS + 1];
-	int lfn_parts = 0, lfn_next = 0;
-	uint8_t lfn_sum = 0;
-
-	for (size_t off = 0; off + DIRENT <= len; off += DIRENT) {
-		const uint8_t *e = buf + off;
-		bool match;
-
-		if (e[0] == 0)
-			break;
-		if (e[0] == 0xe5) {
-			lfn_next = 0;
-			continue;
-		}
-		if ((e[11] & 0x3f) == ATTR_LFN) {
-			int ord = e[0] & 0x1f;
-
-			if (e[0] & 0x40) {
-				lfn_parts = ord;
-				lfn_sum = e[13];
-				memset(lfn, 0, sizeof(lfn));
-			} else if (ord != lfn_next || e[13] != lfn_sum) {
-				lfn_parts = 0;
-			}
-			if (!ord || ord > 20)
-				lfn_parts = 0;
-			for (int j = 0; lfn_parts && j < LFN_CHARS; j++)
-				lfn[(ord - 1) * LFN_CHARS + j] = get16(e + pos[j]);
-			lfn_next = ord - 1;
-			continue;
-		}
-		match = false;
-		if (!(e[11] & ATTR_VOLUME)) {
-			match = short_matches(e, want);
-			if (lfn_parts && lfn_next == 0 && lfn_checksum(e) == lfn_sum) {
-				size_t i = 0;
-
-				while (want[i] && lfn[i] && lfn[i] < 0x80 &&
-				       upper((char)lfn[i]) == upper(want[i]))
-					i++;
-				match = match || (!want[i] && (!lfn[i] || lfn[i] == 0xffff));
-			}
-		}
-		lfn_parts = 0;
-		if (match) {
-			ret->is_dir = e[11] & ATTR_DIR;
-			ret->cluster = get16(e + 26) | (uint32_t)get16(e + 20) << 16;
-			ret->size = get32(e + 28);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-static int vol_lookup(const struct fat_vol *v, const char *path, struct fat_found *ret)
-{
-	struct fat_found cur = { .is_dir = true, .cluster = 0 };
-	const char *p = path;
-
-	while (*p) {
-		const char *slash = strchr(p, '/');
-		size_t len = slash ? (size_t)(slash - p) : strlen(p);
-		_cleanup_free_ char *name = xstrndup(p, len);
-		struct strbuf dir = STRBUF_INIT;
-		int r;
-
-		if (!cur.is_dir)
-			return -ENOTDIR;
-		if (len) {
-			r = dir_load(v, cur.cluster, &dir);
-			if (r == 0)
-				r = dir_find((const uint8_t *)dir.buf, dir.len, name, &cur);
-			strbuf_release(&dir);
-			if (r < 0)
-				return r;
-		}
-		p += len + (slash ? 1 : 0);
-	}
-	if (p == path)
-		return -ENOENT;
-	*ret = cur;
-	return 0;
-}
-
-struct file_io {
-	const uint8_t *wdata;
-	uint8_t *rdata;
-};
-
-static int file_io_cb(const struct fat_vol *v, uint64_t off, size_t len, size_t pos, void *opaque)
-{
-	struct file_io *io = opaque;
-
-	if (io->wdata)
-		return pwrite_full(v->fd, io->wdata + pos, len, off);
-	return pread_full(v->fd, io->rdata + pos, len, off);
-}
-
-/* Finds path and checks it is a regular file of want_len bytes (SIZE_MAX: any). */
-static int vol_open_file(int fd, uint64_t offset, const char *path, size_t want_len,
-			 struct fat_vol *v, struct fat_found *f)
-{
-	int r = vol_open(fd, offset, v);
-
-	if (r < 0)
-		return r;
-	r = vol_lookup(v, path, f);
-	if (r == 0 && f->is_dir)
-		r = -EISDIR;
-	if (r == 0 && want_len != SIZE_MAX && f->size != want_len)
-		r = -EMSGSIZE;
-	if (r < 0)
-		free(v->fat);
-	return r;
-}
-
-int fat_overwrite_file(int fd, uint64_t offset, const char *path, const void *data, size_t len)
-{
-	struct fat_vol v;
-	struct fat_found f;
-	struct file_io io = { .wdata = data };
-	int r;
-
-	if (len && !data)
-		return -EINVAL;
-	r = vol_open_file(fd, offset, path, len, &v, &f);
-	if (r < 0)
-		return r;
-	r = len ? chain_walk(&v, f.cluster, len, file_io_cb, &io) : 0;
-	free(v.fat);
-	return r;
-}
-
-int fat_read_file(int fd, uint64_t offset, const char *path, void **ret_data, size_t *ret_len)
-{
-	struct fat_vol v;
-	struct fat_found f;
-	struct file_io io;
-	int r;
-
-	r = vol_open_file(fd, offset, path, SIZE_MAX, &v, &f);
-	if (r < 0)
-		return r;
-	io.wdata = NULL;
-	io.rdata = xmalloc(f.size ? f.size : 1);
-	r = f.size ? chain_walk(&v, f.cluster, f.size, file_io_cb, &io) : 0;
-	free(v.fat);
-	if (r < 0) {
-		free(io.rdata);
-		return r;
-	}
-	*ret_data = io.rdata;
-	*ret_len = f.size;
-	return 0;
 }
