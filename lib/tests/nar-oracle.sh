@@ -40,7 +40,6 @@ while [ $i -le 17 ]; do
 	i=$((i + 1))
 done
 head -c 52428800 /dev/urandom > "$F/big"
-cp "$F/big" "$F/tree/a/big-copy"
 cd "$SCRATCH"
 
 fail=0
