@@ -1,0 +1,83 @@
+/*
+ * ext4_internal.h — shared by lib/ext4.c (create, open), lib/ext4_file.c
+ * (inodes, files, symlinks),
+ * lib/ext4_tree.c (copy, remove, read, list) and lib/ext4_io.c; nothing
+ * else includes it.
+ *
+ * libext2fs's I/O goes through kiln's io_manager, which reads and writes a
+ * byte range of a caller's fd.
+ *
+ * Why a custom manager and not unix_io with "offset=" over /proc/self/fd/N:
+ * it needs no /proc (the installer's stage 1 may run before /proc is
+ * mounted), it never reopens the device (so an O_EXCL block device or an
+ * unlinked temp file works), it counts the bytes written (kiln switch
+ * reports them, issue 4), it zeroes ranges by punching holes in image files
+ * (sparse images, fast) or BLKZEROOUT on block devices, and it keeps no
+ * block cache of its own: the kernel's page cache already is one.
+ *
+ * libext2fs opens a channel from a name string only; the name carries the
+ * address of the caller's struct ext4_io_target ("kiln-ext4:<hex>"), so
+ * nothing is global. The target must outlive the ext2_filsys.
+ */
+#ifndef KILN_EXT4_INTERNAL_H
+#define KILN_EXT4_INTERNAL_H
+
+#include "compat.h"
+#include <ext2fs/ext2fs.h>
+
+struct ext4_io_target {
+	int fd;                  /* the caller's; never closed here */
+	uint64_t offset;         /* byte offset of the filesystem in fd */
+	uint64_t bytes_written;  /* pwrite()n bytes (data and metadata) */
+	uint64_t bytes_zeroed;   /* bytes zeroed by hole punching / BLKZEROOUT */
+	uint64_t bytes_read;
+	bool block_device;
+};
+
+/* The manager (static, constant; libext2fs's type is not const-qualified). */
+io_manager ext4_io_manager(void);
+
+/* Writes the channel name for target into buf (at least 40 bytes). */
+void ext4_io_name(const struct ext4_io_target *target, char *buf, size_t size);
+
+/* Zeroes len bytes at off (relative to the target's offset). 0 or -errno. */
+int ext4_io_zero_range(struct ext4_io_target *t, uint64_t off, uint64_t len);
+
+struct ext4 {
+	ext2_filsys fs;
+	struct ext4_io_target io;
+	int64_t timestamp;
+	bool writable;
+	char name[48];
+};
+
+#define EXT4_COPY_BUF (1u << 20)
+
+/* errcode_t (or a plain errno from the io manager) -> -errno; 0 -> 0. */
+int ext4_errno(errcode_t err);
+
+/* Resolves path to its parent directory's inode and last component
+ * (a pointer into path, which is modified: trailing slashes removed).
+ * "/" gives *ret_name == "". */
+int ext4_split(struct ext4 *e, char *path, ext2_ino_t *ret_parent, const char **ret_name);
+/* Inode of path, the last component not followed (follow: followed). */
+int ext4_lookup(struct ext4 *e, const char *path, bool follow, ext2_ino_t *ret);
+
+/* A zeroed large inode with mode, links 1, owner 0:0 and all times set. */
+void ext4_inode_init(struct ext4 *e, struct ext2_inode_large *inode, mode_t mode);
+int ext4_read_inode(struct ext4 *e, ext2_ino_t ino, struct ext2_inode_large *inode);
+int ext4_write_inode(struct ext4 *e, ext2_ino_t ino, struct ext2_inode_large *inode);
+/* Links ino as name in dir, growing the directory when full. */
+int ext4_link(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t ino, mode_t type);
+/* Creates an unlinked directory / regular file / symlink inode. Regular
+ * files take their data from fd (when >= 0, size bytes) or from data. */
+int ext4_new_dir(struct ext4 *e, ext2_ino_t parent, mode_t mode, ext2_ino_t *ret);
+int ext4_new_file(struct ext4 *e, ext2_ino_t parent, mode_t mode, int fd, const void *data,
+		  uint64_t size, ext2_ino_t *ret);
+int ext4_new_symlink(struct ext4 *e, ext2_ino_t parent, const char *target, ext2_ino_t *ret);
+/* Drops one link of ino (not a directory): frees it at zero. */
+int ext4_drop_link(struct ext4 *e, ext2_ino_t ino);
+/* Frees an inode and its blocks now (directories: the caller emptied it). */
+int ext4_free_inode(struct ext4 *e, ext2_ino_t ino, struct ext2_inode_large *inode);
+
+#endif
