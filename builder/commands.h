@@ -17,5 +17,6 @@ int cmd_debug_fat(int argc, char **argv);   /* cmd-disktest.c (internal) */
 int cmd_deb_unpack(int argc, char **argv);  /* cmd-deb.c */
 int cmd_fetch(int argc, char **argv);       /* cmd-deb.c */
 int cmd_debug_initrd(int argc, char **argv); /* cmd-debug-initrd.c (internal) */
+int cmd_debug_ext4(int argc, char **argv);   /* cmd-debug-ext4.c (internal) */
 
 #endif

@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "debug-gpt", cmd_debug_gpt, "kiln debug-gpt write|read|guid ... (internal: the GPT writer alone)" },
 	{ "debug-fat", cmd_debug_fat, "kiln debug-fat build|overwrite|cat ... (internal: the FAT writer alone)" },
 	{ "debug-initrd", cmd_debug_initrd, "kiln debug-initrd --init BIN [--kernel-tree DIR] [--module NAME]... [--file HOST=/PATH]... -o OUT | --list (internal: the initrd alone)" },
+	{ "debug-ext4", cmd_debug_ext4, "kiln debug-ext4 [--offset N] [--size S] ... mkfs|cp|write|mkdir|ln|rm|cat|readlink|ls|stat|df IMG ... (internal: the ext4 writer alone)" },
 };
 
 static void usage(FILE *f)
