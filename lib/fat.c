@@ -99,7 +99,7 @@ static int geom_choose(uint64_t size, unsigned bits, struct fat_geom *ret)
 
 static bool char_83(char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("!#$%&'()-@^_`{}~", c);
+	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (c && strchr("!#$%&'()-@^_`{}~", c));
 }
 
 /* Is name exactly an uppercase 8.3 name? Fills the 11-byte form if so. */
@@ -305,6 +305,8 @@ static int dir_assign_names(struct fnode *dir, bool is_root, bool has_label)
 		struct fnode *k = dir->kids[i];
 
 		dir->entries += 1 + (k->lfn ? (uint32_t)(strlen(k->name) + FAT_LFN_CHARS - 1) / FAT_LFN_CHARS : 0);
+		if (dir->entries > 65536)
+			return -ENOSPC; /* FAT's limit for one directory */
 		if (k->is_dir) {
 			int r = dir_assign_names(k, false, false);
 

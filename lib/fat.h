@@ -12,8 +12,9 @@
  * sectors, two FATs, media 0xF8. FAT16 below 512 MiB, FAT32 from there (or
  * forced), the cluster size from Microsoft's FAT specification tables,
  * adjusted so the cluster count is valid for the type (FAT16: 4085..65524,
- * FAT32: >= 65525). Files are stored in contiguous clusters; directories
- * first, in depth-first order. Free clusters are not touched.
+ * FAT32: >= 65525). Every file and directory gets contiguous clusters, in
+ * depth-first name order; free clusters are not touched. fat.c writes,
+ * fat_read.c reads.
  *
  * Names are printable ASCII, up to 255 characters per component. A name
  * that is already an uppercase 8.3 name ("BOOTX64.EFI") gets one directory

@@ -231,6 +231,44 @@ TEST(root_directory_limit)
 	free(names);
 }
 
+/* The root directory entry after the label: its write time and date. */
+static void root_entry_time(int fd, uint16_t *ret_date, uint16_t *ret_time)
+{
+	uint8_t bs[512], e[64];
+	uint64_t root;
+
+	memset(e, 0, sizeof(e));
+	if (pread_full(fd, bs, 512, 0) == 0) {
+		root = (uint64_t)(le16(bs + 14) + 2 * le16(bs + 22)) * 512;
+		pread_full(fd, e, 64, root);
+	}
+	*ret_time = le16(e + 32 + 22);
+	*ret_date = le16(e + 32 + 24);
+}
+
+TEST(timestamps_utc_and_clamped)
+{
+	_cleanup_close_ int fd = tmp_fd("time.img");
+	struct fat_params p = params;
+	struct fat_file f = { "X", "x", 1 };
+	uint16_t date, time;
+
+	CHECK_EQ(fat_build(fd, 0, 8 * MiB, &p, &f, 1), 0); /* 2023-11-14 22:13:20 UTC */
+	root_entry_time(fd, &date, &time);
+	CHECK_EQ(date, (2023 - 1980) << 9 | 11 << 5 | 14);
+	CHECK_EQ(time, 22 << 11 | 13 << 5 | 10);
+	p.mtime = 0;                                         /* before FAT's epoch */
+	CHECK_EQ(fat_build(fd, 0, 8 * MiB, &p, &f, 1), 0);
+	root_entry_time(fd, &date, &time);
+	CHECK_EQ(date, 0 << 9 | 1 << 5 | 1);
+	CHECK_EQ(time, 0);
+	p.mtime = INT64_C(5000000000);                       /* after 2107 */
+	CHECK_EQ(fat_build(fd, 0, 8 * MiB, &p, &f, 1), 0);
+	root_entry_time(fd, &date, &time);
+	CHECK_EQ(date, 127 << 9 | 12 << 5 | 31);
+	CHECK_EQ(time, 23 << 11 | 59 << 5 | 29);
+}
+
 int main(void)
 {
 	return test_main();
