@@ -190,6 +190,10 @@ static int write_data(struct ext4 *e, ext2_ino_t ino, struct ext2_inode_large *i
 	errcode_t err;
 	int r;
 
+	/* ext2fs_fallocate() that runs out midway keeps what it took: check
+	 * first, with room for extent-tree blocks (340 extents per 4 KiB) */
+	if (nblocks + nblocks / 256 + 2 > ext2fs_free_blocks_count(fs->super))
+		return -ENOSPC;
 	err = ext2fs_fallocate(fs, EXT2_FALLOCATE_FORCE_INIT, ino, (struct ext2_inode *)in,
 			       ~0ULL, 0, nblocks);
 	if (err)
