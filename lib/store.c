@@ -254,15 +254,31 @@ static int record_apply(struct store *s, char *line, size_t len)
 
 /* Loads the registry into the index; *ret_good is the length of the valid
  * prefix (anything after it is a torn final line), *ret_records the count. */
+static int registry_parse(struct store *s, struct strbuf *sb, uint64_t *ret_good,
+			  size_t *ret_records);
+
 static int registry_load(struct store *s, const char *file, uint64_t *ret_good,
 			 size_t *ret_records)
 {
 	struct strbuf sb = STRBUF_INIT;
-	size_t off = 0, records = 0;
 	int r = read_file(file, &sb);
 
 	if (r == -ENOENT)
 		r = 0;
+	if (r == 0)
+		r = registry_parse(s, &sb, ret_good, ret_records);
+	strbuf_release(&sb);
+	return r;
+}
+
+/* registry_load() on text already read (modified in place). */
+static int registry_parse(struct store *s, struct strbuf *sb_in, uint64_t *ret_good,
+			  size_t *ret_records)
+{
+	struct strbuf sb = *sb_in;
+	size_t off = 0, records = 0;
+	int r = 0;
+
 	while (r == 0 && off < sb.len) {
 		char *nl = memchr(sb.buf + off, '\n', sb.len - off);
 		if (!nl)
@@ -283,7 +299,6 @@ static int registry_load(struct store *s, const char *file, uint64_t *ret_good,
 		*ret_good = off;
 		*ret_records = records;
 	}
-	strbuf_release(&sb);
 	return r;
 }
 
@@ -418,6 +433,26 @@ int store_open(struct store *s, const char *storedir, const char *realdir, const
 	if (r == 0)
 		r = remove_leftovers(s);
 out:
+	if (r < 0)
+		store_close(s);
+	return r;
+}
+
+int store_load_registry(struct store *s, const char *storedir, const char *text, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	uint64_t good = 0;
+	size_t records = 0;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->lock_fd = s->registry_fd = -1;
+	s->storedir = xstrdup(storedir);
+	s->realdir = xstrdup(storedir);
+	s->dbdir = xstrdup("");
+	strbuf_add(&sb, text, len);
+	r = registry_parse(s, &sb, &good, &records);
+	strbuf_release(&sb);
 	if (r < 0)
 		store_close(s);
 	return r;

@@ -52,6 +52,12 @@ struct store {
 int store_open(struct store *s, const char *storedir, const char *realdir, const char *dbdir);
 void store_close(struct store *s);
 
+/* An in-memory, read-only store over registry text (another root's registry,
+ * e.g. an image's /kiln/var/db/registry): store_query, store_closure and
+ * store_is_valid work; no directory, no lock. A torn last line is dropped,
+ * other bad lines are -EBADMSG. Release with store_close(). */
+int store_load_registry(struct store *s, const char *storedir, const char *text, size_t len);
+
 /* logical path (or anything below it) -> real path on this machine (caller frees).
  * NULL when path is not inside the logical store dir. */
 char *store_real_path(const struct store *s, const char *path);
