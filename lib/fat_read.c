@@ -53,7 +53,10 @@ static int vol_open(int fd, uint64_t offset, struct fat_vol *v)
 	if ((v->bits == 32) != (v->root_entries == 0) ||
 	    (uint64_t)fatsz * FAT_SECTOR * 8 < ((uint64_t)v->clusters + 2) * v->bits)
 		return -EBADMSG;
-	v->fat_bytes = (size_t)fatsz * FAT_SECTOR;
+	/* only the entries that can be used (bits/8 each, +1 for FAT12's last pair) */
+	v->fat_bytes = (size_t)((((uint64_t)v->clusters + 2) * v->bits + 7) / 8 + 1);
+	if (v->fat_bytes > (size_t)fatsz * FAT_SECTOR)
+		v->fat_bytes = (size_t)fatsz * FAT_SECTOR;
 	v->fat = xmalloc(v->fat_bytes);
 	r = pread_full(fd, v->fat, v->fat_bytes, offset + (uint64_t)reserved * FAT_SECTOR);
 	if (r < 0) {
