@@ -12,7 +12,7 @@
  *   kiln debug-ext4 [OPTIONS] df IMG             blocks and inodes, total and free
  * OPTIONS: --offset BYTES (of the fs in IMG), --size SIZE, --uuid UUID,
  * --hash-seed UUID, --label L (kiln-root), --timestamp T ($SOURCE_DATE_EPOCH,
- * else 1), --inodes N, --mode OCTAL, --force, --stats (prints
+ * else 1), --inodes N, --block-size B, --mode OCTAL, --force, --stats (prints
  * "written BYTES zeroed BYTES" after writing commands).
  */
 #include "common.h"
@@ -31,7 +31,8 @@ struct ext4_args {
 
 static const char usage_text[] =
 	"usage: kiln debug-ext4 [--offset N] [--size S] [--uuid U] [--hash-seed U] [--label L]\n"
-	"         [--timestamp T] [--inodes N] [--mode M] [--force] [--stats] COMMAND IMG ARGS...\n"
+	"         [--timestamp T] [--inodes N] [--block-size B] [--mode M] [--force] [--stats]\n"
+	"         COMMAND IMG ARGS...\n"
 	"commands: mkfs IMG [DIR] | cp IMG HOSTPATH PATH | write IMG PATH | mkdir IMG PATH |\n"
 	"          ln IMG TARGET PATH | rm IMG PATH | cat|readlink|ls|stat IMG PATH | df IMG\n";
 
@@ -58,6 +59,7 @@ static int parse_opts(int argc, char **argv, struct ext4_args *a)
 		{ "label", required_argument, NULL, 'L' }, { "timestamp", required_argument, NULL, 't' },
 		{ "inodes", required_argument, NULL, 'N' }, { "mode", required_argument, NULL, 'm' },
 		{ "force", no_argument, NULL, 'f' }, { "stats", no_argument, NULL, 'S' },
+		{ "block-size", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *epoch = getenv("SOURCE_DATE_EPOCH");
@@ -87,6 +89,10 @@ static int parse_opts(int argc, char **argv, struct ext4_args *a)
 		case 'm':
 			if (parse_u64(optarg, 8, &v) < 0 || v > 07777) goto bad;
 			a->mode = (mode_t)v;
+			break;
+		case 'B':
+			if (parse_u64(optarg, 10, &v) < 0 || v > UINT32_MAX) goto bad;
+			a->p.block_size = (uint32_t)v;
 			break;
 		case 'f': a->force = true; break;
 		case 'S': a->stats = true; break;

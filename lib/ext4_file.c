@@ -186,7 +186,8 @@ static int write_data(struct ext4 *e, ext2_ino_t ino, struct ext2_inode_large *i
 	blk64_t nblocks = (size + fs->blocksize - 1) / fs->blocksize, seen = 0;
 	ext2_extent_handle_t h = NULL;
 	struct ext2fs_extent ex, next;
-	_cleanup_free_ uint8_t *buf = xmalloc(EXT4_COPY_BUF);
+	_cleanup_free_ uint8_t *buf = xmalloc(nblocks * fs->blocksize < EXT4_COPY_BUF ?
+					      nblocks * fs->blocksize : EXT4_COPY_BUF);
 	errcode_t err;
 	int r;
 

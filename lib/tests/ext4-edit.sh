@@ -71,4 +71,12 @@ $E ls disk.img / >/dev/null; $E stat disk.img /grub.cfg >/dev/null; $E df disk.i
 # an image without ext4 at that offset is a clear error
 if $KILN debug-ext4 --offset 0 ls disk.img / 2>err.txt; then exit 1; fi
 grep -q 'cannot open the filesystem at offset 0: Wrong medium type' err.txt
+# a filesystem whose journal needs replaying is not edited (read-only is fine)
+$KILN debug-ext4 --size 16M mkfs r.img
+debugfs -w -R 'feature needs_recovery' r.img 2>/dev/null
+sum=$(sha256sum r.img)
+if $KILN debug-ext4 mkdir r.img /x 2>err.txt; then exit 1; fi
+grep -q 'Structure needs cleaning' err.txt
+$KILN debug-ext4 ls r.img / | grep -q lost+found
+[ "$(sha256sum r.img)" = "$sum" ]
 echo ok
