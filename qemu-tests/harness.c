@@ -17,6 +17,10 @@
  *   expect-re ERE      waits until a complete console line matches ERE
  *   send TEXT          types TEXT and Enter; later matches start after its echo
  *   reject TEXT        from now on, TEXT anywhere on the console fails the boot
+ *   event NAME [K=V..] waits for a KILN-EVENT line (lib/events.h) whose event is
+ *                      NAME and whose fields K match the glob patterns V; a
+ *                      "failed" event while waiting for another one fails the
+ *                      scenario with its reason (and "done" when NAME is failed)
  *   exit               waits until the VM exits by itself (poweroff)
  *   kill               kills the VM now (a power cut)
  *
@@ -26,7 +30,9 @@
 #include "compat.h"
 #include "strbuf.h"
 #include "fsutil.h"
+#include "events.h"
 
+#include <fnmatch.h>
 #include <poll.h>
 #include <regex.h>
 #include <signal.h>
@@ -213,6 +219,76 @@ static int vm_expect(struct vm *vm, const char *text, regex_t *re, struct strbuf
 	}
 }
 
+/* Does the parsed event match "NAME K=V ..." (V a glob)? -1 with a reason
+ * in why when it contradicts what is awaited (failed vs done). */
+static int event_matches(const struct event_parsed *e, const char *spec, struct strbuf *why)
+{
+	_cleanup_free_ char *copy = xstrdup(spec);
+	char *save = NULL, *name = strtok_r(copy, " \t", &save);
+	const char *got = event_get(e, "event");
+
+	if (strcmp(got, name)) {
+		if (!strcmp(got, "failed") || (!strcmp(name, "failed") && !strcmp(got, "done"))) {
+			const char *reason = event_get(e, "reason");
+			strbuf_addf(why, "the guest reported %s%s%s while %s was awaited", got,
+				    reason ? ": " : "", reason ? reason : "", name);
+			return -1;
+		}
+		return 0;
+	}
+	for (char *kv = strtok_r(NULL, " \t", &save); kv; kv = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(kv, '=');
+		if (eq)
+			*eq = '\0';
+		const char *v = event_get(e, kv);
+		if (!v || (eq && fnmatch(eq + 1, v, 0) != 0))
+			return 0;
+	}
+	return 1;
+}
+
+/* Waits for a KILN-EVENT line matching spec after vm->pos. */
+static int vm_expect_event(struct vm *vm, const char *spec, struct strbuf *why)
+{
+	for (;;) {
+		const char *base = strbuf_str(&vm->console);
+		for (const char *l = base + vm->pos; l < base + vm->console.len;) {
+			const char *nl = memchr(l, '\n', base + vm->console.len - l);
+			if (!nl)
+				break;
+			_cleanup_free_ char *line = xstrndup(l, nl - l);
+			struct event_parsed e;
+			vm->pos = nl + 1 - base;
+			l = nl + 1;
+			int r = event_parse(line, &e);
+			if (r == -ENOENT)
+				continue;
+			if (r < 0) {
+				strbuf_addf(why, "malformed event line: %s", line);
+				return -1;
+			}
+			int m = event_matches(&e, spec, why);
+			event_parsed_release(&e);
+			if (m != 0)
+				return m > 0 ? 0 : -1;
+		}
+		const char *rej = vm_rejected(vm);
+		if (rej) {
+			strbuf_addf(why, "console printed rejected text \"%s\"", rej);
+			return -1;
+		}
+		if (vm->exited) {
+			strbuf_addf(why, "VM exited before the event %s", spec);
+			return -1;
+		}
+		if (now() > vm->deadline) {
+			strbuf_addf(why, "timed out waiting for the event %s", spec);
+			return -1;
+		}
+		vm_pump(vm, 0.2);
+	}
+}
+
 static int vm_send(struct vm *vm, const char *text, struct strbuf *why)
 {
 	struct strbuf line = STRBUF_INIT;
@@ -334,6 +410,8 @@ static int run_step(struct vm *vm, const char *kw, const char *arg, const char *
 		regfree(&re);
 		return r;
 	}
+	if (!strcmp(kw, "event"))
+		return vm_expect_event(vm, arg, why);
 	if (!strcmp(kw, "send"))
 		return vm_send(vm, arg, why);
 	if (!strcmp(kw, "reject")) {
