@@ -251,7 +251,7 @@ static int make_special_inodes(struct ext4 *e)
 		return r;
 	r = ext4_new_dir(e, EXT2_ROOT_INO, 0700, &lpf);
 	if (r >= 0)
-		r = ext4_link(e, EXT2_ROOT_INO, "lost+found", lpf, S_IFDIR);
+		r = ext4_link_new(e, EXT2_ROOT_INO, "lost+found", lpf, S_IFDIR);
 	for (uint32_t size = fs->blocksize; r >= 0 && size < 16384; size += fs->blocksize)
 		r = ext4_errno(ext2fs_expand_dir(fs, lpf));
 	if (r < 0)

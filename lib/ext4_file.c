@@ -90,6 +90,23 @@ int ext4_link(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t ino, 
 	return err ? ext4_errno(err) : touch_dir(e, dir);
 }
 
+int ext4_link_new(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t ino, mode_t type)
+{
+	struct ext2_inode_large in, pin;
+	int r = ext4_link(e, dir, name, ino, type);
+
+	if (r >= 0 || ext4_read_inode(e, ino, &in) < 0)
+		return r;
+	/* undo what ext4_new_*() did, so no unattached inode is left behind */
+	if (LINUX_S_ISDIR(in.i_mode) && ext4_read_inode(e, dir, &pin) >= 0 &&
+	    pin.i_links_count > 2) {
+		pin.i_links_count--;
+		ext4_write_inode(e, dir, &pin);
+	}
+	ext4_free_inode(e, ino, &in);
+	return r;
+}
+
 static int alloc_inode(struct ext4 *e, ext2_ino_t parent, mode_t mode, ext2_ino_t *ret)
 {
 	return ext4_errno(ext2fs_new_inode(e->fs, parent, mode, NULL, ret));
@@ -353,7 +370,7 @@ int ext4_mkdir_p(struct ext4 *e, const char *path, mode_t mode)
 		if (r == -ENOENT) {
 			r = ext4_new_dir(e, cur, mode, &ino);
 			if (r >= 0)
-				r = ext4_link(e, cur, c, ino, S_IFDIR);
+				r = ext4_link_new(e, cur, c, ino, S_IFDIR);
 		} else if (r >= 0) {
 			r = resolve_dir(e, cur, ino, &ino);
 		}
@@ -440,7 +457,7 @@ static int replace_entry(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_
 	c.tmp = tmp;
 	c.name_len = strlen(name);
 	c.tmp_len = strlen(tmp);
-	r = ext4_link(e, dir, tmp, new_ino, type);
+	r = ext4_link_new(e, dir, tmp, new_ino, type);
 	if (r >= 0)
 		r = ext4_flush(e);   /* the new inode and its name are durable */
 	if (r < 0)
@@ -460,7 +477,8 @@ static int replace_entry(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_
 }
 
 /* Links a freshly made inode as path's last component, replacing an
- * existing non-directory when replace is set; frees the inode on error. */
+ * existing non-directory when replace is set; frees the inode when it
+ * could not be given a name. */
 static int install(struct ext4 *e, ext2_ino_t parent, const char *name, ext2_ino_t ino,
 		   mode_t type, bool replace)
 {
@@ -469,14 +487,16 @@ static int install(struct ext4 *e, ext2_ino_t parent, const char *name, ext2_ino
 	int r = lookup_in(e, parent, name, &old);
 
 	if (r == -ENOENT)
-		r = ext4_link(e, parent, name, ino, type);
-	else if (r >= 0 && !replace)
+		return ext4_link_new(e, parent, name, ino, type);
+	if (r >= 0 && !replace)
 		r = -EEXIST;
-	else if (r >= 0)
-		r = replace_entry(e, parent, name, old, ino, type);
-	if (r < 0 && ext4_read_inode(e, ino, &in) >= 0)
-		ext4_free_inode(e, ino, &in);
-	return r;
+	if (r < 0) {
+		if (ext4_read_inode(e, ino, &in) >= 0)
+			ext4_free_inode(e, ino, &in);
+		return r;
+	}
+	/* from here on the new inode has a name: a failure leaves it linked */
+	return replace_entry(e, parent, name, old, ino, type);
 }
 
 /* -EISDIR when name in parent is a directory, -EEXIST when it exists and

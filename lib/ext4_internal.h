@@ -69,6 +69,9 @@ int ext4_read_inode(struct ext4 *e, ext2_ino_t ino, struct ext2_inode_large *ino
 int ext4_write_inode(struct ext4 *e, ext2_ino_t ino, struct ext2_inode_large *inode);
 /* Links ino as name in dir, growing the directory when full. */
 int ext4_link(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t ino, mode_t type);
+/* ext4_link() for an inode just made by ext4_new_*(): on failure the inode
+ * is freed again (and a directory's parent link count restored). */
+int ext4_link_new(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t ino, mode_t type);
 /* Creates an unlinked directory / regular file / symlink inode. Regular
  * files take their data from fd (when >= 0, size bytes) or from data. */
 int ext4_new_dir(struct ext4 *e, ext2_ino_t parent, mode_t mode, ext2_ino_t *ret);

@@ -277,6 +277,27 @@ TEST(times_after_2038_and_remove_restores_counts)
 	close(fd);
 }
 
+TEST(out_of_inodes_leaves_a_consistent_fs)
+{
+	struct ext4 *fs;
+	int fd = make_fs("h.img", &fs);
+	char *dir = path_join(test_tmpdir(), "many");
+
+	CHECK_EQ(mkdir(dir, 0755), 0);
+	for (int i = 0; i < 1100; i++) {
+		char *f = xasprintf("%s/f%04d", dir, i);
+		int ffd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		CHECK(ffd >= 0);
+		close(ffd);
+		free(f);
+	}
+	CHECK_EQ(ext4_copy_tree(fs, dir, "/many"), -ENOSPC);
+	CHECK_EQ(ext4_close(fs), 0);
+	CHECK(fsck_clean(fd));
+	close(fd);
+	free(dir);
+}
+
 int main(void)
 {
 	return test_main();

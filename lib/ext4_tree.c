@@ -105,7 +105,7 @@ static int copy_at(struct ext4 *e, int host_dirfd, const char *host_name, ext2_i
 		target.buf[n] = '\0';
 		r = ext4_new_symlink(e, parent, target.buf, &ino);
 		strbuf_release(&target);
-		return r < 0 ? r : ext4_link(e, parent, name, ino, S_IFLNK);
+		return r < 0 ? r : ext4_link_new(e, parent, name, ino, S_IFLNK);
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return -EINVAL;
@@ -117,11 +117,11 @@ static int copy_at(struct ext4 *e, int host_dirfd, const char *host_name, ext2_i
 		return -errno;
 	if (S_ISREG(st.st_mode)) {
 		r = ext4_new_file(e, parent, perm, fd, NULL, st.st_size, &ino);
-		return r < 0 ? r : ext4_link(e, parent, name, ino, S_IFREG);
+		return r < 0 ? r : ext4_link_new(e, parent, name, ino, S_IFREG);
 	}
 	r = ext4_new_dir(e, parent, perm, &ino);
 	if (r >= 0)
-		r = ext4_link(e, parent, name, ino, S_IFDIR);
+		r = ext4_link_new(e, parent, name, ino, S_IFDIR);
 	if (r >= 0)
 		r = copy_dir_entries(e, fd, ino, false);
 	return r;
