@@ -30,7 +30,10 @@
  * (ext4_replace_symlink, ext4_write_file over an existing file) are done as
  * rename(2) would: the new inode is created under a temporary name and made
  * durable first, then one directory-block write points the name at it.
- * Everything else becomes durable at ext4_flush()/ext4_close().
+ * Everything else becomes durable at ext4_flush()/ext4_close(). A call that
+ * fails (-ENOSPC midway through ext4_copy_tree, say) leaves a consistent
+ * filesystem holding what was done so far; ext4_remove_tree() takes it out.
+ * Created filesystems have never been mounted (s_mtime 0, as mke2fs).
  *
  * All functions return 0 (or a count) or -errno. Notable errors:
  * -EMEDIUMTYPE not an ext2/3/4 filesystem, -EOPNOTSUPP unsupported feature,
