@@ -43,7 +43,7 @@ int cmdline_next(const char **p, char **ret_key, char **ret_value)
 	for (; *s && (quoted || !is_space(*s)); s++) {
 		if (*s == '"')
 			quoted = !quoted;
-		else if (*s == '=' && !eq && !quoted)
+		else if (*s == '=' && !eq) /* inside quotes too, as the kernel's next_arg() */
 			eq = s;
 	}
 	*p = s;
