@@ -85,6 +85,10 @@ $(BUILD)/bootloader/%_test: $(BUILD)/bootloader/%_test.o $(BUILD)/builder/libbui
 
 -include $(wildcard bootloader/*.mk initrd/*.mk qemu-tests/*.mk)
 
+# The CLI builds initrds: the stage-1 init of each architecture is part of "all".
+EXTRA_IMAGE_DEPS += $(INIT_X86_64) $(INIT_AARCH64)
+all: $(EXTRA_IMAGE_DEPS)
+
 tests: $(BUILD)/kiln $(TEST_BIN) $(EXTRA_TEST_DEPS)
 
 check: tests
@@ -102,4 +106,4 @@ clean:
 .PHONY: all deps check tests image bench clean
 .DELETE_ON_ERROR:
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f -not -path '*/test-cache/*' 2>/dev/null)

@@ -8,6 +8,7 @@
  * dependency order (a path's references must be valid before it is added).
  */
 #include "apt.h"
+#include "boot.h"
 #include "derivation.h"
 #include "fsutil.h"
 
@@ -116,6 +117,16 @@ static int walk_requests(struct realise *rz, const struct kiln_config *c)
 		if (!p) {
 			strbuf_addf(rz->err, "%s:%d: package '%s' is not in kiln.lock; run 'kiln lock %s'",
 				    s->loc.file, s->loc.line, s->value, c->path);
+			return -ESTALE;
+		}
+		r = visit(rz, p);
+	}
+	/* kiln's own boot packages (boot.h): the lock holds them too */
+	for (const char *const *b = boot_packages(c); r >= 0 && *b; b++) {
+		const struct lock_pkg *p = lockfile_find_for_arch(rz->l, *b, c->deb_arch);
+		if (!p) {
+			strbuf_addf(rz->err, "%s:%d: package '%s' (needed to boot) is not in kiln.lock; run 'kiln lock %s'",
+				    c->kernel.loc.file, c->kernel.loc.line, *b, c->path);
 			return -ESTALE;
 		}
 		r = visit(rz, p);

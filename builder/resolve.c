@@ -22,6 +22,7 @@
  * entry would flip between the archs' dependency graphs.
  */
 #include "apt.h"
+#include "boot.h"
 #include "fsutil.h"
 
 #include <libgen.h>
@@ -351,6 +352,8 @@ static int requests(const struct kiln_config *c, struct path_list *ret, struct s
 		}
 		path_list_add(ret, s->value);
 	}
+	for (const char *const *b = boot_packages(c); *b; b++)
+		path_list_add(ret, *b);
 	path_list_sort_uniq(ret);
 	return r;
 }

@@ -8,9 +8,11 @@
  * writing etc, hashing the closure).
  */
 #include "system.h"
+#include "boot.h"
 
 #include <dirent.h>
 
+#include "boot.h"
 #include "common.h"
 #include "derivation.h"
 #include "etc.h"
@@ -428,7 +430,7 @@ int system_build_config(struct store *s, const char *config_path, const char *in
 	struct deb_set debs = DEB_SET_INIT;
 	struct system_spec spec = { 0 };
 	struct strbuf err = STRBUF_INIT;
-	_cleanup_free_ char *lock_path = NULL;
+	_cleanup_free_ char *lock_path = NULL, *own_initrd = NULL;
 	int r, code = 1;
 
 	if (config_load(config_path, &cfg, &err) < 0) {
@@ -454,6 +456,22 @@ int system_build_config(struct store *s, const char *config_path, const char *in
 		print_lines(&err);
 		code = r == -ENOENT ? 3 : 1;
 		goto out;
+	}
+	if (!initrd) {
+		r = boot_realise_initrd(s, &cfg, &debs, &own_initrd, &err);
+		if (r < 0) {
+			print_lines(&err);
+			goto out;
+		}
+		initrd = own_initrd;
+	}
+	if (!initrd) {
+		/* boot.h: an input-addressed store path, found valid without work */
+		if (boot_realise_initrd(s, &cfg, &debs, &own_initrd, &err) < 0) {
+			print_lines(&err);
+			goto out;
+		}
+		initrd = own_initrd;
 	}
 	spec = (struct system_spec){ .cfg = &cfg, .debs = &debs, .initrd = initrd };
 	r = system_build(s, &spec, ret_path, &err);
