@@ -104,6 +104,44 @@ int disk_plan_make(const struct disk_layout *l, struct disk_plan *ret, uint64_t 
 	return 0;
 }
 
+int disk_plan_keep_data(const struct disk_layout *l, const struct gpt_part *keep,
+			struct disk_plan *ret, uint64_t *ret_needed)
+{
+	struct disk_layout nl = *l;
+	struct disk_plan p;
+	uint64_t pos = MiB + (l->bios ? DISK_BIOS_SIZE : 0) + DISK_ESP_SIZE;
+	uint64_t root_end = pos + align_up(l->root_min, MiB);
+	int r;
+
+	if (keep->start % GPT_ALIGN || !keep->size || keep->size % 512 ||
+	    keep->start + keep->size > gpt_usable_end(l->size))
+		return -EINVAL;
+	if (keep->start < root_end) {
+		if (ret_needed)
+			*ret_needed = root_end;
+		return -EEXIST;
+	}
+	/* the plain plan for a disk that ends where the kept partition starts
+	 * places BIOS, ESP and root; then the kept partition joins it */
+	nl.has_data = false;
+	nl.size = l->size;
+	r = disk_plan_make(&nl, &p, ret_needed);
+	if (r < 0)
+		return r;
+	p.root.size = keep->start - p.root.offset;
+	p.gpt.parts[p.root.number - 1].size = p.root.size;
+	p.data = (struct disk_part){ p.root.number + 1, keep->start, keep->size };
+	struct gpt_part *gp = &p.gpt.parts[p.data.number - 1];
+	*gp = *keep;
+	p.gpt.nparts = p.data.number;
+	p.keep_data = true;
+	r = gpt_check(&p.gpt);
+	if (r < 0)
+		return r;
+	*ret = p;
+	return 0;
+}
+
 static void progress(disk_progress_fn fn, void *opaque, const char *phase, uint64_t done,
 		     uint64_t total)
 {
@@ -257,7 +295,7 @@ int disk_write(int fd, const struct disk_plan *plan, const struct disk_content *
 	r = write_root(fd, plan, c, fn, opaque, &what);
 	if (r < 0)
 		goto out;
-	if (plan->data.number) {
+	if (plan->data.number && !plan->keep_data) {
 		r = write_data(fd, plan, plan->gpt.parts[plan->data.number - 1].name, c->timestamp);
 		if (r < 0) {
 			what = xstrdup("the data filesystem");

@@ -57,6 +57,7 @@ struct disk_plan {
 	struct gpt_disk gpt;
 	uint8_t root_uuid[16], root_hash_seed[16], data_uuid[16];
 	uint32_t esp_volume_id;
+	bool keep_data;           /* disk_plan_keep_data: disk_write leaves data's bytes alone */
 };
 
 /* Places the partitions. Without data the root takes the rest of the disk;
@@ -64,6 +65,16 @@ struct disk_plan {
  * rest. -ENOSPC when layout->size is too small: *ret_needed (may be NULL)
  * then says how many bytes the disk needs. */
 int disk_plan_make(const struct disk_layout *l, struct disk_plan *ret, uint64_t *ret_needed);
+
+/* Recovery: plans the disk around an existing data partition `keep` (from
+ * gpt_read of this disk, l->size its size), kept at its exact offset, size,
+ * type, GUID and name as the partition after root; root fills the space
+ * between the ESP and it, and disk_write leaves its bytes alone. Nothing
+ * is written here. -EEXIST when the BIOS boot partition, ESP and root_min would
+ * overlap it (then *ret_needed is the offset it would have to start at),
+ * -EINVAL when it is not 1 MiB aligned or lies outside the disk. */
+int disk_plan_keep_data(const struct disk_layout *l, const struct gpt_part *keep,
+			struct disk_plan *ret, uint64_t *ret_needed);
 
 /* The root filesystem size a closure needs: its files rounded to blocks,
  * inodes, journal and metadata, plus free space for new generations. */
