@@ -5,7 +5,7 @@
 set -eu
 . "$SRC/initrd/tests/fixtures.inc"
 
-need qemu-system-x86_64 mke2fs dpkg-deb apt-get timeout
+need qemu-system-x86_64 mke2fs dpkg-deb apt-get timeout bc
 INIT="$BUILD/initrd/init-x86_64"
 [ -x "$INIT" ] || skip "$INIT is not built (make tests builds it)"
 KTREE=$(kernel_tree amd64) || skip "cannot download the cloud kernel for amd64 (apt-get download)"
@@ -14,14 +14,9 @@ mkdir root
 mke2fs -q -t ext4 -L other-label -d root root.img 16M
 "$KILN" debug-initrd --init "$INIT" --kernel-tree "$KTREE" -o initrd.img
 
-rc=0
-timeout 60 qemu-system-x86_64 -accel tcg -m 512 -nodefaults -display none \
-	-serial stdio -no-reboot -kernel "$KTREE"/boot/vmlinuz-* -initrd initrd.img \
-	-append "console=ttyS0 quiet kiln.system=/kiln/store/0c6kzph7l0dcbyr3vb4jqcg2bn1rpk9a-x kiln.roottimeout=2" \
-	-drive file=root.img,format=raw,if=virtio </dev/null >console.log 2>&1 || rc=$?
-tr -d '\r' <console.log >console.txt
-cat console.txt
-[ "$rc" != 124 ] || { echo "FAIL: the VM did not power off by itself"; exit 1; }
+qemu_direct x86_64 initrd.img root.img \
+	"kiln.system=/kiln/store/0c6kzph7l0dcbyr3vb4jqcg2bn1rpk9a-x kiln.roottimeout=2"
+[ "$qemu_rc" != 124 ] || { echo "FAIL: the VM did not power off by itself"; exit 1; }
 grep -q '^kiln-init: FATAL: root LABEL=kiln-root not found after 2 s (block devices: vda (ext4, LABEL=other-label))$' console.txt ||
 	{ echo "FAIL: no FATAL line naming the root and the devices seen"; exit 1; }
 grep -q '^kiln-init: powering off in 10 s$' console.txt
