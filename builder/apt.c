@@ -41,7 +41,19 @@ static bool is_source_file(const char *name)
 	       (n > 8 && !strcmp(name + n - 8, ".sources"));
 }
 
-/* Copies the host's apt sources (contents only, sorted by name) into etc/. */
+/* Rewrites path only when its contents change: apt rebuilds its package
+ * cache (seconds) whenever a sources or preferences file is newer than it. */
+static int write_if_changed(const char *path, const char *data, size_t len)
+{
+	struct strbuf old = STRBUF_INIT;
+	bool same = read_file(path, &old) >= 0 && old.len == len &&
+		    (len == 0 || !memcmp(old.buf, data, len));
+
+	strbuf_release(&old);
+	return same ? 0 : write_file_atomic(path, data ? data : "", len, 0644);
+}
+
+/* Mirrors the host's apt sources (*.list, *.sources) into etc/. */
 static int copy_sources(struct apt *a)
 {
 	_cleanup_free_ char *parts = path_join(a->dir, "etc/sources.list.d");
@@ -50,13 +62,12 @@ static int copy_sources(struct apt *a)
 	struct dirent **names = NULL;
 	int n, r;
 
-	rm_rf(parts);
 	r = mkdir_p(parts, 0755);
 	if (r < 0)
 		return r;
 	if (read_file("/etc/apt/sources.list", &sb) < 0)
 		strbuf_reset(&sb);
-	r = write_file_atomic(list, sb.buf ? sb.buf : "", sb.len, 0644);
+	r = write_if_changed(list, sb.buf, sb.len);
 	n = scandir("/etc/apt/sources.list.d", &names, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
 		if (r >= 0 && is_source_file(names[i]->d_name)) {
@@ -65,8 +76,20 @@ static int copy_sources(struct apt *a)
 
 			strbuf_reset(&sb);
 			if (read_file(src, &sb) >= 0)
-				r = write_file_atomic(dst, sb.buf ? sb.buf : "", sb.len, 0644);
+				r = write_if_changed(dst, sb.buf, sb.len);
 		}
+		free(names[i]);
+	}
+	free(names);
+	/* drop copies of sources the host no longer has */
+	n = scandir(parts, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *src = path_join("/etc/apt/sources.list.d", names[i]->d_name);
+		_cleanup_free_ char *dst = path_join(parts, names[i]->d_name);
+
+		if (names[i]->d_name[0] != '.' && (!is_source_file(names[i]->d_name) ||
+						   access(src, F_OK) < 0))
+			unlink(dst);
 		free(names[i]);
 	}
 	free(names);
@@ -117,6 +140,7 @@ int apt_init(struct apt *a, const char *cache_dir, const char *arch, struct strb
 		add_opt(a, "Dir::Etc::Preferences", prefs);
 		add_opt(a, "Dir::Etc::PreferencesParts", prefparts);
 		add_opt(a, "Dir::Log", cache);
+		add_opt(a, "Dir::Log::Planner", "/dev/null");
 		add_opt(a, "APT::Architecture", arch);
 		add_opt(a, "APT::Architectures", arch);
 		add_opt(a, "APT::Sandbox::User", "root");
@@ -287,7 +311,7 @@ int apt_write_pins(struct apt *a, const struct lock_pkg *const *pkgs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		strbuf_addf(&sb, "Package: %s\nPin: version %s\nPin-Priority: 1001\n\n",
 			    pkgs[i]->name, pkgs[i]->version);
-	r = write_file_atomic(path, sb.buf, sb.len, 0644);
+	r = write_if_changed(path, sb.buf, sb.len);
 	strbuf_release(&sb);
 	return r;
 }
@@ -372,30 +396,26 @@ static int adopt_download(const struct lock_pkg *p, const char *dir, const char 
 	return 0;
 }
 
-/* After a failed batch: which packages can apt not offer at all? */
-static int report_missing(struct apt *a, const struct lock_pkg *const *pkgs, size_t n,
-			  const char *dir, const char *config_path, struct strbuf *err)
+/* After a failed batch: the packages apt says it cannot offer at all
+ * ("Version 'V' for 'NAME' was not found", "Can't find a source to download
+ * version 'V' of 'NAME:ARCH'"), each reported with the way to re-pin. */
+static int report_missing(const struct lock_pkg *const *pkgs, size_t n, const char *text,
+			  const char *config_path, struct strbuf *err)
 {
 	int missing = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		struct strbuf eo = STRBUF_INIT;
-		int r = run_download(a, &pkgs[i], 1, dir, &eo);
+		_cleanup_free_ char *a = xasprintf("Version '%s' for '%s' was not found",
+						   pkgs[i]->version, pkgs[i]->name);
+		_cleanup_free_ char *b = xasprintf("version '%s' of '%s:", pkgs[i]->version,
+						   pkgs[i]->name);
 
-		if (r != 0 && (strstr(eo.buf ? eo.buf : "", "not found") ||
-			       strstr(eo.buf ? eo.buf : "", "Can't find a source"))) {
-			strbuf_addf(err, "%spackage '%s' version %s (%s) is no longer in the archive; "
-				    "re-pin with 'kiln lock --update %s'", missing ? "\n" : "",
-				    pkgs[i]->name, pkgs[i]->version, pkgs[i]->arch, config_path);
-			missing++;
-		} else if (r != 0) {
-			strbuf_addf(err, "%spackage '%s' version %s (%s): apt-get download failed: ",
-				    missing ? "\n" : "", pkgs[i]->name, pkgs[i]->version, pkgs[i]->arch);
-			apt_errors(eo.buf ? eo.buf : "", err);
-			strbuf_release(&eo);
-			return -EIO;
-		}
-		strbuf_release(&eo);
+		if (!strstr(text, a) && !strstr(text, b))
+			continue;
+		strbuf_addf(err, "%spackage '%s' version %s (%s) is no longer in the archive; "
+			    "re-pin with 'kiln lock --update %s'", missing ? "\n" : "",
+			    pkgs[i]->name, pkgs[i]->version, pkgs[i]->arch, config_path);
+		missing++;
 	}
 	return missing ? -ENOENT : 0;
 }
@@ -426,7 +446,7 @@ int apt_download(struct apt *a, const struct lock_pkg *const *pkgs, size_t n,
 		r = run_download(a, pkgs, n, dir, &eo);
 	}
 	if (r != 0) {
-		r = report_missing(a, pkgs, n, dir, config_path, err);
+		r = report_missing(pkgs, n, eo.buf ? eo.buf : "", config_path, err);
 		if (r == 0) {
 			strbuf_adds(err, "apt-get download failed: ");
 			apt_errors(eo.buf ? eo.buf : "", err);
