@@ -212,6 +212,7 @@ static int plan_derivation(struct store *s, const struct system_spec *sp, struct
 	r |= derivation_set_param(&p->drv, "kernel.params", params);
 	r |= derivation_set_param(&p->drv, "sw.prefer", prefer);
 	r |= derivation_set_param(&p->drv, "etc.sha256", hex);
+	r |= derivation_set_param(&p->drv, "os.version", KILN_OS_VERSION); /* os-release */
 	if (r)
 		return -EINVAL;
 	p->out = derivation_output_path(&p->drv, s->storedir);

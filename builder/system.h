@@ -22,9 +22,9 @@
  *
  * The derivation: type "system", name "<system.name>-system", inputs = the sw
  * packages, the kernel path and the initrd; params = format, name, arch,
- * kernel version and params, sw.prefer, and the hash of the generated etc
- * tree (etc_tree_hash, taken before os-release gets BUILD_ID = the system's
- * own hash part). References of the path = its inputs.
+ * kernel version and params, sw.prefer, os.version and the hash of the
+ * generated etc tree (etc_tree_hash, taken before os-release gets BUILD_ID =
+ * the system's own hash part). References of the path = its inputs.
  *
  * Which packages: sw holds the closure (Depends edges, through the packages'
  * store references) of `packages`; the kernel package's closure is
@@ -110,7 +110,8 @@ int system_build(struct store *s, const struct system_spec *spec, char **ret_pat
 /*
  * The whole of `kiln build CONFIG` short of printing: loads the
  * configuration, reads <dir>/kiln.lock, realises the packages and builds the
- * system (initrd: optional store path, see system_spec). Prints its errors
+ * system. initrd: a store path to use as the initrd, or NULL to make the
+ * configuration's own with boot_realise_initrd() (boot.h). Prints its errors
  * (builder code); returns 0 or the command's exit code: 2 bad configuration,
  * 3 a pinned package is no longer in the archive, 1 anything else. On
  * success *ret_cfg (may be NULL) holds the configuration (caller releases).

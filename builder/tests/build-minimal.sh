@@ -80,8 +80,12 @@ check_system() {
 		[ "$line" = "$bbpkg sha256:$h $(nix-store --dump "$(real "$bbpkg")" | wc -c)" ] ||
 			fail "$cfg: closure line '$line', nix-hash says $h"
 	fi
+	# the initrd (boot.h) is the one path of the closure that is no package
+	ir=$(readlink "$r/initrd")
+	[ -f "$(real "$ir")" ] || fail "$cfg: initrd -> '$ir' is not a file"
+	grep -qx "$ir" "$SCRATCH/closure.have" || fail "$cfg: the initrd is not in the closure"
 	awk '{ print $4 }' "$r/packages" | sort >"$SCRATCH/pk"
-	sort "$SCRATCH/closure.have" >"$SCRATCH/cl"
+	grep -vx "$ir" "$SCRATCH/closure.have" | sort >"$SCRATCH/cl"
 	diff -u "$SCRATCH/cl" "$SCRATCH/pk" || fail "$cfg: packages file does not list the closure"
 
 	# building twice: same path, nothing added
