@@ -325,12 +325,12 @@ int lockfile_read(const char *path, struct lockfile *ret, struct strbuf *err)
 			strbuf_addf(err, "%s: %s", path, strerror(-r));
 		goto out;
 	}
-	if (memchr(sb.buf, '\0', sb.len)) {
+	if (sb.len && memchr(sb.buf, '\0', sb.len)) {
 		strbuf_addf(err, "%s: not a text file", path);
 		r = -EINVAL;
 		goto out;
 	}
-	for (line = sb.buf; line && *line; line = next) {
+	for (line = sb.len ? sb.buf : NULL; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
