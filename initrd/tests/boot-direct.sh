@@ -26,13 +26,18 @@ E2FSCK=$(deb_tree e2fsck-static "$DEB")/sbin/e2fsck.static || skip "cannot downl
 
 SYSTEM=/kiln/store/0c6kzph7l0dcbyr3vb4jqcg2bn1rpk9a-test-system
 make_root_fixture root "$SYSTEM" "$BUSYBOX"
-mke2fs -q -t ext4 -L kiln-root -d root root.img 64M
+# x86_64 finds the root by label (the default), aarch64 by UUID (spelled in
+# upper case on the command line: UUIDs compare without case)
+UUID=6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f
+mke2fs -q -t ext4 -L kiln-root -U "$UUID" -d root root.img 64M
+ROOTARG=
+[ "$ARCH" = x86_64 ] || ROOTARG="root=UUID=$(echo "$UUID" | tr a-f A-F)"
 
 "$KILN" debug-initrd --init "$INIT" --kernel-tree "$KTREE" \
 	--file "$E2FSCK=/sbin/e2fsck" -o initrd.img
 echo "initrd: $(stat -c %s initrd.img) bytes"
 
-qemu_direct "$ARCH" initrd.img root.img "kiln.system=$SYSTEM"
+qemu_direct "$ARCH" initrd.img root.img "kiln.system=$SYSTEM $ROOTARG"
 [ "$qemu_rc" = 0 ] || { echo "FAIL: qemu exited $qemu_rc (124 = hung until the timeout)"; exit 1; }
 
 expect() {
