@@ -80,6 +80,12 @@ static int run_shell(const char *cmd, const char *dir, int timeout)
 		if (chdir(dir) < 0)
 			_exit(127);
 		setpgid(0, 0);
+		/* host commands talk to commands.log; a failure shows its tail */
+		int log = open("commands.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (log >= 0) {
+			dup2(log, 1);
+			dup2(log, 2);
+		}
 		alarm(timeout);
 		execl("/bin/sh", "sh", "-ec", cmd, (char *)NULL);
 		_exit(127);
@@ -380,7 +386,13 @@ static int run_step(struct vm *vm, const char *kw, const char *arg, const char *
 	if (!strcmp(kw, "setup") || !strcmp(kw, "check")) {
 		int rc = run_shell(arg, dir, 1200);
 		if (rc != 0) {
-			strbuf_addf(why, "%s command failed (exit %d): %s", kw, rc, arg);
+			struct strbuf out = STRBUF_INIT;
+			_cleanup_free_ char *log = path_join(dir, "commands.log");
+			read_file(log, &out);
+			size_t from = out.len > 1500 ? out.len - 1500 : 0;
+			strbuf_addf(why, "%s command failed (exit %d): %s\n    --- its output (tail) ---\n%s",
+				    kw, rc, arg, out.len ? out.buf + from : "(none)\n");
+			strbuf_release(&out);
 			return -1;
 		}
 		return 0;
