@@ -19,4 +19,9 @@ int cmd_fetch(int argc, char **argv);       /* cmd-deb.c */
 int cmd_debug_initrd(int argc, char **argv); /* cmd-debug-initrd.c (internal) */
 int cmd_debug_ext4(int argc, char **argv);   /* cmd-debug-ext4.c (internal) */
 
+int cmd_switch(int argc, char **argv);       /* cmd-switch.c */
+int cmd_generations(int argc, char **argv);  /* cmd-generations.c */
+int cmd_rollback(int argc, char **argv);     /* cmd-rollback.c */
+int cmd_gc(int argc, char **argv);           /* cmd-gc.c */
+int cmd_diff(int argc, char **argv);         /* cmd-diff.c */
 #endif

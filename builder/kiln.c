@@ -22,6 +22,11 @@ static const struct command commands[] = {
 	{ "debug-fat", cmd_debug_fat, "kiln debug-fat build|overwrite|cat ... (internal: the FAT writer alone)" },
 	{ "debug-initrd", cmd_debug_initrd, "kiln debug-initrd --init BIN [--kernel-tree DIR] [--module NAME]... [--file HOST=/PATH]... -o OUT | --list (internal: the initrd alone)" },
 	{ "debug-ext4", cmd_debug_ext4, "kiln debug-ext4 [--offset N] [--size S] ... mkfs|cp|write|mkdir|ln|rm|cat|readlink|ls|stat|df IMG ... (internal: the ext4 writer alone)" },
+	{ "switch", cmd_switch, "kiln switch CONFIG --image IMG [--boot-once] (add a generation to an image)" },
+	{ "generations", cmd_generations, "kiln generations --image IMG [--delete N...|--keep K|--boot-once N]" },
+	{ "rollback", cmd_rollback, "kiln rollback --image IMG [--to N]" },
+	{ "gc", cmd_gc, "kiln gc --image IMG (delete store paths no generation uses)" },
+	{ "diff", cmd_diff, "kiln diff A B | kiln diff --image IMG N M (packages and size between systems)" },
 };
 
 static void usage(FILE *f)
