@@ -1,5 +1,6 @@
 #include "grub.h"
 #include "fsutil.h"
+#include "generation.h"
 
 #include <sys/wait.h>
 
@@ -144,6 +145,41 @@ static void add_quoted(struct strbuf *out, const char *s)
 	strbuf_addch(out, '\'');
 }
 
+/* The boot-once and boot-counting script (the state machine in grub.h). */
+static void add_bootenv_script(struct strbuf *out, const struct grub_cfg_opts *o)
+{
+	int tries = o->tries < 1 ? 1 : o->tries > 9 ? 9 : o->tries;
+
+	/* menu entries see only exported variables */
+	strbuf_adds(out, "set kiln_extra=\nexport kiln_extra\n"
+			 "if [ -s \"$prefix/grubenv\" ]; then\n"
+			 "\tload_env kiln_once kiln_tries_gen kiln_tries kiln_ok\n"
+			 "\tif [ -n \"$kiln_once\" ]; then\n"
+			 "\t\tset default=\"$kiln_once\"\n"
+			 "\t\tset kiln_once=\n"
+			 "\t\tsave_env kiln_once\n");
+	if (o->trial_gen > 0 && o->good_gen > 0) {
+		strbuf_addf(out, "\telif [ \"$kiln_ok\" != 'gen-%d' ]; then\n"
+				 "\t\tif [ \"$kiln_tries_gen\" != 'gen-%d' ]; then\n"
+				 "\t\t\tset kiln_tries_gen='gen-%d'\n"
+				 "\t\t\tset kiln_tries=%d\n"
+				 "\t\tfi\n",
+			    o->trial_gen, o->trial_gen, o->trial_gen, tries);
+		for (int t = tries; t >= 1; t--)
+			strbuf_addf(out, "\t\t%s [ \"$kiln_tries\" = %d ]; then\n"
+					 "\t\t\tset kiln_tries=%d\n",
+				    t == tries ? "if" : "elif", t, t - 1);
+		strbuf_addf(out, "\t\telse\n"
+				 "\t\t\tset kiln_tries=0\n"
+				 "\t\t\tset default='gen-%d'\n"
+				 "\t\t\tset kiln_extra='kiln.fallback=%d'\n"
+				 "\t\tfi\n"
+				 "\t\tsave_env kiln_tries_gen kiln_tries\n",
+			    o->good_gen, o->trial_gen);
+	}
+	strbuf_adds(out, "\tfi\nfi\n");
+}
+
 void grub_cfg_generate(const struct grub_entry *entries, size_t n,
 		       const struct grub_cfg_opts *o, struct strbuf *out)
 {
@@ -153,6 +189,10 @@ void grub_cfg_generate(const struct grub_entry *entries, size_t n,
 				 "terminal_input serial console\n"
 				 "terminal_output serial console\n");
 	strbuf_addf(out, "set timeout=%d\nset default=0\n", o->timeout);
+	if (o->default_gen > 0)
+		strbuf_addf(out, "set default='gen-%d'\n", o->default_gen);
+	if (o->bootenv)
+		add_bootenv_script(out, o);
 	for (size_t i = 0; i < n; i++) {
 		const struct grub_entry *e = &entries[i];
 		struct strbuf title = STRBUF_INIT;
@@ -165,9 +205,43 @@ void grub_cfg_generate(const struct grub_entry *entries, size_t n,
 			    GRUB_ROOT_LABEL, e->system, e->generation);
 		if (e->params && *e->params)
 			strbuf_addf(out, " %s", e->params);
+		if (o->bootenv)
+			strbuf_adds(out, " $kiln_extra");
 		strbuf_adds(out, "\n\tinitrd ");
 		add_quoted(out, e->initrd);
 		strbuf_adds(out, "\n}\n");
 		strbuf_release(&title);
 	}
+}
+
+int grub_menu_for_generations(void *opaque, const struct gen_boot_menu *m, struct strbuf *out)
+{
+	const struct grub_cfg_opts *base = opaque;
+	const struct gen_list *l = m->list;
+	struct grub_entry *e = xcalloc(l->n + 1, sizeof(*e));
+	struct grub_cfg_opts o = {
+		.timeout = l->timeout,
+		.serial = base ? base->serial : true,
+		.default_gen = m->default_gen,
+		.bootenv = true,
+		.trial_gen = m->trial_gen,
+		.good_gen = m->good_gen,
+		.tries = m->tries,
+	};
+	size_t n = 0;
+
+	for (size_t i = l->n; i-- > 0;) {
+		const struct generation *g = &l->v[i];
+		if (!g->kernel || !g->initrd)
+			continue;
+		e[n++] = (struct grub_entry){ g->number, g->system, g->name, g->kernel, g->initrd,
+					      g->params };
+	}
+	if (!n) {
+		free(e);
+		return -ENOENT;
+	}
+	grub_cfg_generate(e, n, &o, out);
+	free(e);
+	return 0;
 }

@@ -50,15 +50,58 @@ struct grub_entry {
 	const char *params;      /* kernel parameters from the configuration */
 };
 
+/*
+ * Boot-once and boot counting (issue 4). State lives in GRUB's environment
+ * block /boot/grub/grubenv on the root (1024 bytes, lib/generation.c writes
+ * it; GRUB's save_env rewrites it in place). The root rather than the ESP:
+ * GRUB finds it as $prefix/grubenv under every firmware (the BIOS core image
+ * carries no FAT driver), ext4 does not checksum file data so save_env's
+ * in-place write through the file's blocks is safe, and the running system
+ * edits it as an ordinary file. Variables:
+ *   kiln_once       gen-N to boot one time; GRUB clears it before booting it
+ *   kiln_tries_gen  the generation on trial;  kiln_tries  attempts left
+ *   kiln_ok         the trial that reached stage 2 (`kiln-generation mark-good`)
+ *   kiln_good       where the trial falls back (kept for the host's rewrites)
+ * grub.cfg names the trial (trial_gen) only while the default is on trial.
+ * Each boot, in order:
+ *   1. kiln_once set       -> boot it, clear it (a trial attempt is not used)
+ *   2. trial, kiln_ok != trial:
+ *        kiln_tries_gen != trial -> start the budget (tries)
+ *        kiln_tries > 0          -> decrement, save, boot the trial
+ *        kiln_tries = 0          -> boot good_gen with kiln.fallback=<trial>
+ *   3. otherwise           -> boot the default
+ * The transitions: `kiln switch` makes the new generation the default with
+ * kiln_tries_gen=it, kiln_tries=tries, kiln_good=old default (TRIAL);
+ * stage 2 of the trial runs `kiln-generation mark-good`, which sets
+ * kiln_ok=it (GOOD: no more counting); a trial that never gets there spends
+ * its budget and every later boot falls back (FELL BACK), where stage 2
+ * sees kiln.fallback=N on its command line, says so, and makes good_gen the
+ * default again (rollback: no trial, nothing counted). `kiln rollback` and
+ * `kiln generations --boot-once N` are the host's ways to the same states.
+ */
 struct grub_cfg_opts {
 	int timeout;             /* seconds */
 	bool serial;             /* serial console (always on x86_64/aarch64 images) */
+	/* generations (all zero: the first entry is the default, no grubenv) */
+	int default_gen;         /* boot gen-N by default; 0 = the first entry */
+	bool bootenv;            /* honour grubenv: boot-once and boot counting */
+	int trial_gen;           /* the default on trial, 0 = none */
+	int good_gen;            /* where an exhausted trial falls back */
+	int tries;               /* the trial's budget (1..9) */
 };
 
-/* grub.cfg text: entries in the given order, the first one the default. Each
- * entry passes root=LABEL=kiln-root kiln.system=<system> kiln.generation=<N>
- * and the entry's params. */
+/* grub.cfg text: entries in the given order, the first one the default
+ * unless o->default_gen says otherwise. Each entry passes
+ * root=LABEL=kiln-root kiln.system=<system> kiln.generation=<N>, the
+ * entry's params and $kiln_extra (kiln.fallback=N after a fallback). */
 void grub_cfg_generate(const struct grub_entry *entries, size_t n,
 		       const struct grub_cfg_opts *o, struct strbuf *out);
+
+struct gen_boot_menu;
+/* A gen_menu_fn (lib/generation.h): grub.cfg for every generation, newest
+ * first, with grubenv handling. opaque may be NULL or a struct grub_cfg_opts
+ * whose serial field is used. Generations without a kernel or initrd are
+ * left out of the menu. */
+int grub_menu_for_generations(void *opaque, const struct gen_boot_menu *m, struct strbuf *out);
 
 #endif
