@@ -91,7 +91,8 @@ void lockfile_sort(struct lockfile *l);
  * packages already pinned keep their pins while the archive still has them
  * (locking twice gives the identical file); with update, the archive index is
  * refreshed and this configuration's closure re-resolved to current versions.
- * Packages no root needs any more are dropped. On success *ret_npkgs (may be
+ * Roots whose configuration file no longer exists beside the lock, and
+ * packages no root needs any more, are dropped. On success *ret_npkgs (may be
  * NULL) is the size of this configuration's closure. Errors go to err (one
  * line each); returns -errno / -1.
  */

@@ -423,6 +423,25 @@ static void mark(const struct lockfile *l, const struct lock_pkg *p, bool *keep)
 	}
 }
 
+/* Drops the roots of configurations that no longer exist beside the lock. */
+static void drop_vanished_roots(struct lockfile *l, const char *dir)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->nroots; i++) {
+		_cleanup_free_ char *path = path_join(dir, l->roots[i].config);
+
+		if (access(path, F_OK) == 0 || errno != ENOENT) {
+			l->roots[n++] = l->roots[i];
+			continue;
+		}
+		free(l->roots[i].config);
+		free(l->roots[i].arch);
+		path_list_release(&l->roots[i].requests);
+	}
+	l->nroots = n;
+}
+
 /* Drops packages no root reaches any more. */
 static void collect_garbage(struct lockfile *l)
 {
@@ -509,6 +528,7 @@ int debian_lock(const struct kiln_config *c, const char *cache_dir, bool update,
 	for (size_t i = 0; i < res.n; i++)
 		closure += res.v[i].state == 2;
 	merge(&l, config, c->deb_arch, &req, &res);
+	drop_vanished_roots(&l, c->dir);
 	collect_garbage(&l);
 	r = lockfile_write(lock_path, &l);
 	if (r < 0)

@@ -26,6 +26,12 @@ grep -qx 'root web.cfg amd64' kiln.lock && grep -qx 'root minimal.cfg amd64' kil
 grep -q '^package dropbear-bin ' kiln.lock
 grep -A3 '^root web.cfg' kiln.lock | grep -qx '  request busybox-static'
 
+# a configuration that is gone loses its root (and its packages) at the next lock
+mv web.cfg web.cfg.away
+"$KILN" lock minimal.cfg 2>/dev/null
+if grep -q '^root web.cfg\|^package dropbear-bin ' kiln.lock; then echo "web.cfg's pins outlived it"; exit 1; fi
+mv web.cfg.away web.cfg
+
 # an unknown package names itself and the configuration
 cat >bad.cfg <<'CFG'
 imports = ["minimal.cfg"];
