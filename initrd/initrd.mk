@@ -14,7 +14,10 @@ INIT_SRC     := $(sort $(filter-out %_test.c,$(wildcard initrd/init*.c)))
 # The lib/ files the init needs (install mode adds the disk writer's here).
 # Only these are built for the targets, so a lib/ file being written for
 # the host alone cannot break the init.
-INIT_LIB_SRC ?= lib/strbuf.c lib/fsutil.c
+INIT_LIB_SRC ?= lib/strbuf.c lib/fsutil.c \
+                lib/install.c lib/target.c lib/signature.c lib/events.c lib/recover.c \
+                lib/disk.c lib/gpt.c lib/guid.c lib/biosboot.c $(filter-out %_test.c,$(wildcard lib/ext4*.c lib/fat*.c)) \
+                lib/store.c lib/storepath.c lib/nar.c lib/hash.c lib/refscan.c
 INIT_LDLIBS  := -lext2fs -lcom_err -lblkid -luuid -lcrypto -lpthread
 # Each function and object in its own section, so the linker drops what
 # the init never calls; -s: the initrd carries no debug info.
@@ -74,8 +77,15 @@ $(BUILD)/initrd/init_test: $(BUILD)/initrd/init_test.o $(BUILD)/initrd/init-cmdl
                            $(BUILD)/initrd/init-generation.o $(BUILD)/lib/libkiln.a
 	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
 
+# ... and the same test cross-built, run under qemu-aarch64 by
+# initrd/tests/init-test-aarch64.sh
+INIT_TEST_AARCH64 := $(BUILD)/aarch64/initrd/init_test
+$(INIT_TEST_AARCH64): $(BUILD)/aarch64/initrd/init_test.o $(BUILD)/aarch64/initrd/init-cmdline.o \
+                      $(BUILD)/aarch64/initrd/init-generation.o $(INIT_AARCH64_LIB)
+	$(if $(filter 1,$(V)),,@echo "  LD $@";)$(AARCH64_CC) -static -o $@ $^
+
 inits: $(INIT_X86_64) $(INIT_AARCH64)
 .PHONY: inits
 
-EXTRA_TEST_DEPS  += $(INIT_X86_64) $(INIT_AARCH64)
+EXTRA_TEST_DEPS  += $(INIT_X86_64) $(INIT_AARCH64) $(INIT_TEST_AARCH64)
 EXTRA_IMAGE_DEPS += $(INIT_X86_64) $(INIT_AARCH64)
