@@ -16,6 +16,7 @@
  * No fixed sleeps: the only waiting is the 50 ms poll for the root device.
  */
 #include "init.h"
+#include "init-install.h"
 #include "fsutil.h"
 
 #include <dirent.h>
@@ -241,12 +242,14 @@ int main(int argc, char **argv)
 	mount_early();
 	say("stage 1 at %.2f s", uptime_s());
 	read_args(&args);
-	if (strcmp(args.mode, "boot"))
-		fatal("kiln.mode=%s is not a mode this init knows (boot)", args.mode);
+	if (strcmp(args.mode, "boot") && strcmp(args.mode, "install"))
+		fatal("kiln.mode=%s is not a mode this init knows (boot, install)", args.mode);
 	if (!args.system)
 		fatal("no kiln.system= on the kernel command line: which system should boot?");
 	modules_load("/lib/modules/load-order", args.modules, args.nmodules);
 	mount_root(&args);
+	if (!strcmp(args.mode, "install"))
+		install_main(SYSROOT); /* the installer medium's root: init-install.c */
 	link_generation(args.system);
 	move_api_mounts();
 	switch_root(args.system);
