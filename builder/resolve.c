@@ -264,6 +264,24 @@ static void walk(struct resolution *res, struct cand *c)
 	c->state = 2;
 }
 
+/* Where the package apt complains about was asked for, if apt names one
+ * ("Unable to locate package X", "Package 'X' has no installation candidate"). */
+static const struct cfg_loc *blamed_package(const struct kiln_config *c, const char *text)
+{
+	for (size_t i = 0; i <= c->packages.n; i++) {
+		const struct cfg_str *s = i < c->packages.n ? &c->packages.v[i] : &c->kernel;
+		_cleanup_free_ char *a = NULL, *b = NULL;
+
+		if (!s->value)
+			continue;
+		a = xasprintf("Unable to locate package %s\n", s->value);
+		b = xasprintf("Package '%s' ", s->value);
+		if (strstr(text, a) || strstr(text, b))
+			return &s->loc;
+	}
+	return NULL;
+}
+
 static int simulate(struct apt *a, const struct kiln_config *c, const struct path_list *req,
 		    struct resolution *res, struct strbuf *err)
 {
@@ -279,7 +297,13 @@ static int simulate(struct apt *a, const struct kiln_config *c, const struct pat
 		args[4 + i] = req->v[i];
 	r = apt_run(a, "apt-get", args, NULL, &out, &eo);
 	if (r != 0) {
-		strbuf_addf(err, "%s: apt cannot resolve the packages for %s: ", c->path, a->arch);
+		const struct cfg_loc *loc = blamed_package(c, eo.buf ? eo.buf : "");
+
+		if (loc)
+			strbuf_addf(err, "%s:%d: apt cannot resolve packages for %s: ", loc->file,
+				    loc->line, a->arch);
+		else
+			strbuf_addf(err, "%s: apt cannot resolve packages for %s: ", c->path, a->arch);
 		if (r < 0)
 			strbuf_adds(err, strerror(-r));
 		else
