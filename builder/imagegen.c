@@ -55,3 +55,48 @@ void imagegen_print_list(const struct gen_list *l)
 		       g->system, g->name, g->kernel_version);
 	}
 }
+
+int gentool_realise(struct store *s, const char *arch, char **ret_path, struct strbuf *err)
+{
+	const char *dir = getenv("KILN_GENTOOL_DIR");
+	_cleanup_free_ char *bin = NULL, *tmp = NULL, *bindir = NULL, *dst = NULL;
+	_cleanup_free_ char *name = xasprintf("kiln-generation-%s", arch);
+	struct strbuf data = STRBUF_INIT;
+	char exe[PATH_MAX];
+	int r;
+
+	if (dir && *dir) {
+		bin = xasprintf("%s/%s", dir, name);
+	} else {
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n < 0)
+			return -1;
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		bin = xasprintf("%s/bootloader/%s", exe, name);
+	}
+	r = read_file(bin, &data);
+	if (r < 0) {
+		strbuf_addf(err, "the kiln-generation tool for %s is not built (%s: %s; make builds it)",
+			    arch, bin, strerror(-r));
+		return -1;
+	}
+	tmp = store_tmp_name(s);
+	bindir = path_join(tmp, "bin");
+	dst = path_join(bindir, "kiln-generation");
+	r = mkdir_p(bindir, 0755);
+	if (r == 0)
+		r = write_file_atomic(dst, data.buf, data.len, 0555);
+	strbuf_release(&data);
+	if (r == 0)
+		r = store_add_recursive(s, tmp, name, NULL, ret_path);
+	else
+		rm_rf(tmp);
+	if (r < 0) {
+		strbuf_addf(err, "cannot add %s to the store: %s", bin, strerror(-r));
+		return -1;
+	}
+	return 0;
+}

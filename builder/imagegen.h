@@ -8,6 +8,7 @@
 
 #include "compat.h"
 #include "generation.h"
+#include "strbuf.h"
 
 /* Opens IMG (read-write when writable) and its root. Prints the error
  * ("IMG: not a kiln image …") itself; returns 0 or -1. *ret_fd is closed
@@ -22,4 +23,10 @@ struct gen_ops imagegen_ops(void);
 /* Prints `kiln generations` lines for l to stdout. */
 void imagegen_print_list(const struct gen_list *l);
 
+/* The target's kiln-generation tool for arch as a store path holding
+ * bin/kiln-generation (content-addressed), for every system's sw/. The
+ * binary: $KILN_GENTOOL_DIR/kiln-generation-<arch>, else
+ * bootloader/kiln-generation-<arch> beside the kiln binary. -1 with the
+ * reason in err. */
+int gentool_realise(struct store *s, const char *arch, char **ret_path, struct strbuf *err);
 #endif
