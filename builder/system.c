@@ -18,6 +18,7 @@
 #include "etc.h"
 #include "fsutil.h"
 #include "nar.h"
+#include "imagegen.h"
 
 /* The derivation cannot see kiln's own code: bump this whenever a change here,
  * in sw.c or in etc.c changes what a system path holds for the same inputs. */
@@ -28,6 +29,7 @@ struct plan {
 	struct sw_pkg *sw;             /* in dependency order */
 	char **sw_real;
 	size_t nsw;
+	char *gentool;                 /* kiln-generation's store path (issue 4) */
 	char *kernel_path;             /* store path holding boot/vmlinuz-<kver> */
 	char *kver;
 	struct etc_tree etc;
@@ -43,6 +45,7 @@ static void plan_release(struct plan *p)
 		free(p->sw_real[i]);
 	free(p->sw_real);
 	free(p->sw);
+	free(p->gentool);
 	free(p->kernel_path);
 	free(p->kver);
 	etc_tree_release(&p->etc);
@@ -97,6 +100,13 @@ static int plan_sw(struct store *s, const struct system_spec *sp, struct plan *p
 		p->sw[p->nsw] = (struct sw_pkg){ e->name, e->path, p->sw_real[p->nsw] };
 		p->nsw++;
 	}
+	/* issue 4: the running system's generation tool, sw/bin/kiln-generation
+	 * (builder/imagegen.h; the last slot of sw is for it) */
+	if (gentool_realise(s, c->arch, &p->gentool, err) < 0)
+		return -1;
+	p->sw_real[p->nsw] = store_real_path(s, p->gentool);
+	p->sw[p->nsw] = (struct sw_pkg){ "kiln-generation", p->gentool, p->sw_real[p->nsw] };
+	p->nsw++;
 	return 0;
 }
 
