@@ -407,7 +407,10 @@ static void gen_stage2_up(const struct kiln_config *c, struct strbuf *sb)
 		"\tl=$(readlink /kiln/var/profiles/system 2>/dev/null)\n"
 		"\tl=${l##*/}; l=${l#system-}; gen=${l%%-link}\n"
 		"fi\n"
-		"echo \"kiln: %s generation ${gen:-unknown} up\"\n",
+		"echo \"kiln: %s generation ${gen:-unknown} up\"\n"
+		"# end this boot's trial, or report a fallback (bootloader/grub.h)\n"
+		"t=/run/current-system/sw/bin/kiln-generation\n"
+		"[ ! -x $t ] || $t mark-good\n",
 		c->name.value);
 }
 
