@@ -285,10 +285,12 @@ static int read_timeout(struct gen_root *r)
 	struct strbuf sb = STRBUF_INIT;
 	int t = 1;
 	if (rt_read(r, GEN_GRUB_CFG, &sb) == 0) {
-		const char *p = strstr(sb.buf, "\nset timeout=");
+		const char *p = strstr(sb.buf, "set timeout=");
+		while (p && p != sb.buf && p[-1] != '\n')
+			p = strstr(p + 1, "set timeout=");
 		if (p) {
 			int v = 0;
-			for (p += 13; *p >= '0' && *p <= '9' && v < 100000; p++)
+			for (p += 12; *p >= '0' && *p <= '9' && v < 100000; p++)
 				v = v * 10 + (*p - '0');
 			t = v;
 		}
