@@ -30,8 +30,9 @@ int imagegen_open(const char *image, bool writable, struct gen_root *ret, int *r
 
 int imagegen_close(const char *image, struct gen_root *r, int fd)
 {
+	bool writable = r->writable;
 	int k = gen_root_close(r);
-	if (k == 0 && fd >= 0 && fsync(fd) < 0 && errno != EINVAL)
+	if (k == 0 && writable && fd >= 0 && fsync(fd) < 0 && errno != EINVAL)
 		k = -errno;
 	if (fd >= 0)
 		close(fd);

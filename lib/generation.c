@@ -626,9 +626,17 @@ int gen_add(struct gen_root *r, const struct store *src, const char *system, boo
 		if (k == 0)
 			k = step_done(r, "gen-registered");
 	}
-	/* 3: the profile link (nothing points at it yet) */
+	/* 3: the profile link (nothing points at it yet) and, for a trial, its
+	 * budget in grubenv (inert until grub.cfg names the trial) */
 	if (k == 0)
 		k = rt_symlink(r, link, system);
+	if (k == 0 && !boot_once) {
+		snprintf(env.tries_gen, sizeof(env.tries_gen), "gen-%d", res.number);
+		env.tries = ops->tries > 0 ? ops->tries : GEN_DEFAULT_TRIES;
+		env.ok[0] = '\0';
+		snprintf(env.good, sizeof(env.good), "gen-%d", l.current);
+		k = gen_bootenv_write(r, &env);
+	}
 	if (k == 0)
 		k = step_done(r, "gen-linked");
 	if (k < 0)
@@ -645,17 +653,8 @@ int gen_add(struct gen_root *r, const struct store *src, const char *system, boo
 		if (k == 0)
 			k = step_done(r, "gen-done");
 	} else {
-		/* 4: the trial's budget (inert until the menu names the trial) */
-		snprintf(env.tries_gen, sizeof(env.tries_gen), "gen-%d", res.number);
-		env.tries = ops->tries > 0 ? ops->tries : GEN_DEFAULT_TRIES;
-		env.ok[0] = '\0';
-		snprintf(env.good, sizeof(env.good), "gen-%d", l.current);
-		k = gen_bootenv_write(r, &env);
-		if (k == 0)
-			k = step_done(r, "gen-grubenv");
-		/* 5: the commit point */
-		if (k == 0)
-			k = rt_replace_symlink(r, GEN_PROFILES "/system", name);
+		/* 4: the commit point, then the menu that boots it */
+		k = rt_replace_symlink(r, GEN_PROFILES "/system", name);
 		if (k == 0)
 			k = step_done(r, "gen-committed");
 		if (k == 0)

@@ -18,9 +18,12 @@
  * before the next; KILN_TEST_CRASH=<point> kills the process after it):
  *   1. copy the store paths the root lacks          "gen-copied"
  *   2. replace the registry (old records + new)     "gen-registered"
- *   3. create system-(N+1)-link                     "gen-linked"
+ *   3. create system-(N+1)-link; grubenv gets the   "gen-linked"
+ *      trial's budget (inert: no menu names it yet)
  *   4. replace `system` -> system-(N+1)-link        "gen-committed"  (commit)
- *   5. grubenv (the trial's budget), then grub.cfg  "gen-grubenv", "gen-done"
+ *   5. rewrite grub.cfg                             "gen-done"
+ * (--boot-once: 1-3, then grub.cfg with the entry "gen-menu", then grubenv's
+ * kiln_once "gen-done"; the default never changes.)
  * Until step 4 the old generation is the default and everything written is
  * unreferenced; after it the new one is complete. Stage 1 boots what the
  * GRUB entry names, so a crash between 4 and 5 still boots the old
