@@ -3,9 +3,10 @@
  * kiln.lock and prints the system's store path on stdout, alone (as
  * nix-build does); progress and errors go to stderr.
  *
- * Exit codes: 0 built (or already valid), 1 failure (no or stale lock, a
- * file conflict, I/O), 2 bad usage or configuration, 3 a pinned package is
- * no longer in the archive (tools/images-dir re-locks a copy then).
+ * Exit codes: 0 built (or already valid), 1 failure (no kiln.lock, a file
+ * conflict, I/O), 2 bad usage, bad configuration, or a lock that lacks a
+ * package the configuration asks for (as `kiln fetch`), 3 a pinned package
+ * is no longer in the archive (tools/images-dir re-locks a copy then).
  */
 #include "common.h"
 #include "commands.h"

@@ -8,7 +8,6 @@
  * writing etc, hashing the closure).
  */
 #include "system.h"
-#include "boot.h"
 
 #include <dirent.h>
 
@@ -458,6 +457,7 @@ int system_build_config(struct store *s, const char *config_path, const char *in
 	}
 	if (r < 0) {
 		print_lines(&err);
+		code = EXIT_USAGE; /* a malformed lock, as kiln fetch says */
 		goto out;
 	}
 	r = debian_realise(s, &cfg, &lock, kiln_cache_dir(), &debs, &err);
@@ -465,20 +465,12 @@ int system_build_config(struct store *s, const char *config_path, const char *in
 		if (!err.len)
 			strbuf_addf(&err, "realising the packages: %s", strerror(-r));
 		print_lines(&err);
-		code = r == -ENOENT ? 3 : 1;
+		code = r == -ENOENT ? 3 : r == -ESTALE ? EXIT_USAGE : 1;
 		goto out;
 	}
 	if (!initrd) {
 		r = boot_realise_initrd(s, &cfg, &debs, &own_initrd, &err);
 		if (r < 0) {
-			print_lines(&err);
-			goto out;
-		}
-		initrd = own_initrd;
-	}
-	if (!initrd) {
-		/* boot.h: an input-addressed store path, found valid without work */
-		if (boot_realise_initrd(s, &cfg, &debs, &own_initrd, &err) < 0) {
 			print_lines(&err);
 			goto out;
 		}

@@ -112,8 +112,10 @@ int system_build(struct store *s, const struct system_spec *spec, char **ret_pat
  * configuration, reads <dir>/kiln.lock, realises the packages and builds the
  * system. initrd: a store path to use as the initrd, or NULL to make the
  * configuration's own with boot_realise_initrd() (boot.h). Prints its errors
- * (builder code); returns 0 or the command's exit code: 2 bad configuration,
- * 3 a pinned package is no longer in the archive, 1 anything else. On
+ * (builder code); returns 0 or the command's exit code: 2 bad configuration
+ * or a lock that is malformed or lacks a package the configuration asks for
+ * (as `kiln fetch`), 3 a pinned package is no longer in the archive, 1
+ * anything else (no kiln.lock at all, conflicts, I/O). On
  * success *ret_cfg (may be NULL) holds the configuration (caller releases).
  */
 int system_build_config(struct store *s, const char *config_path, const char *initrd,

@@ -4,6 +4,7 @@
 #include "system.h"
 
 #include "fsutil.h"
+#include "imagegen.h"
 #include "nar.h"
 
 #define TEST_IMPLEMENTATION
@@ -273,9 +274,21 @@ static int world_open(struct world *w, const char *name, const char *cfg_text,
 	struct path_list deps = PATH_LIST_INIT;
 	char *bb;
 
+	_cleanup_free_ char *gendir = path_join(test_tmpdir(), "gentool");
+	char *gentool = NULL;
+	struct strbuf gerr = STRBUF_INIT;
+
 	memset(w, 0, sizeof(*w));
 	if (store_open(&w->s, KILN_STORE_DIR, real, db) < 0)
 		abort();
+	/* every system carries kiln-generation (imagegen.h): a stand-in, added
+	 * now so the tests' store counts only see what system_build adds */
+	put(gendir, "kiln-generation-x86_64", "#!/bin/sh\n", 0755);
+	setenv("KILN_GENTOOL_DIR", gendir, 1);
+	if (gentool_realise(&w->s, "x86_64", &gentool, &gerr) < 0)
+		abort();
+	free(gentool);
+	strbuf_release(&gerr);
 	free(add_pkg(w, "fake-kernel", NULL));
 	bb = add_pkg(w, "fake-busybox", NULL);
 	path_list_add(&deps, bb);
@@ -368,7 +381,7 @@ TEST(system_build_layout_closure_and_noop)
 	/* closure file = kiln closure minus the system, with NAR hash and size */
 	path_list_add(&roots, sys);
 	CHECK(store_closure(&w.s, &roots, &closure) == 0);
-	CHECK_EQ(closure.n, 4); /* system, kernel, tool-a, busybox */
+	CHECK_EQ(closure.n, 5); /* system, kernel, tool-a, busybox, kiln-generation */
 	t = sys_file(&w.s, sys, "closure");
 	for (size_t i = 0; i < closure.n; i++) {
 		const struct path_info *pi = store_query(&w.s, closure.v[i]);

@@ -80,12 +80,16 @@ check_system() {
 		[ "$line" = "$bbpkg sha256:$h $(nix-store --dump "$(real "$bbpkg")" | wc -c)" ] ||
 			fail "$cfg: closure line '$line', nix-hash says $h"
 	fi
-	# the initrd (boot.h) is the one path of the closure that is no package
+	# the closure's paths that are no package: the initrd (boot.h) and
+	# kiln-generation's path (imagegen.h, linked as sw/bin/kiln-generation)
 	ir=$(readlink "$r/initrd")
 	[ -f "$(real "$ir")" ] || fail "$cfg: initrd -> '$ir' is not a file"
-	grep -qx "$ir" "$SCRATCH/closure.have" || fail "$cfg: the initrd is not in the closure"
+	gt=$(readlink "$r/sw/bin/kiln-generation"); gt=${gt%/bin/kiln-generation}
+	for p in "$ir" "$gt"; do
+		grep -qx "$p" "$SCRATCH/closure.have" || fail "$cfg: $p is not in the closure"
+	done
 	awk '{ print $4 }' "$r/packages" | sort >"$SCRATCH/pk"
-	grep -vx "$ir" "$SCRATCH/closure.have" | sort >"$SCRATCH/cl"
+	grep -vx -e "$ir" -e "$gt" "$SCRATCH/closure.have" | sort >"$SCRATCH/cl"
 	diff -u "$SCRATCH/cl" "$SCRATCH/pk" || fail "$cfg: packages file does not list the closure"
 
 	# building twice: same path, nothing added
@@ -118,7 +122,7 @@ cp "$SRC/images/minimal.cfg" "$SCRATCH/nolock/"
 # a package the lock lacks
 printf 'imports = ["minimal.cfg"];\npackages = ["hello"];\n' >"$SCRATCH/cfg/stale.cfg"
 "$KILN" build "$SCRATCH/cfg/stale.cfg" >"$SCRATCH/out" 2>"$SCRATCH/err"; rc=$?
-{ [ $rc = 1 ] && grep -q "stale.cfg:2: .*'hello' is not in kiln.lock; run 'kiln lock" "$SCRATCH/err"; } ||
+{ [ $rc = 2 ] && grep -q "stale.cfg:2: .*'hello' is not in kiln.lock; run 'kiln lock" "$SCRATCH/err"; } ||
 	{ cat "$SCRATCH/err"; fail "stale lock: exit $rc"; }
 
 # a configuration error: one FILE:LINE: KEY line, exit 2
