@@ -27,7 +27,8 @@
  * the system's own hash part). References of the path = its inputs.
  *
  * Which packages: sw holds the closure (Depends edges, through the packages'
- * store references) of `packages`; the kernel package's closure is
+ * store references) of `packages`, plus kiln-generation's path (imagegen.h:
+ * sw/bin/kiln-generation on every system); the kernel package's closure is
  * referenced through the kernel path only, and none of it is merged into sw
  * unless `packages` needs it too.
  */
