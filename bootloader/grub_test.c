@@ -52,6 +52,35 @@ TEST(cfg_passes_grub_script_check)
 	strbuf_release(&sb);
 }
 
+TEST(cfg_boot_counting_script)
+{
+	struct grub_entry e[2] = {
+		{ 2, "/kiln/store/b-system", "web", "/kiln/store/k/vmlinuz", "/kiln/store/i/initrd", "" },
+		{ 1, "/kiln/store/a-system", "web", "/kiln/store/k/vmlinuz", "/kiln/store/i/initrd", "" },
+	};
+	struct grub_cfg_opts o = { .timeout = 1, .serial = true, .default_gen = 2, .bootenv = true,
+				   .trial_gen = 2, .good_gen = 1, .tries = 3 };
+	struct strbuf sb = STRBUF_INIT, plain = STRBUF_INIT;
+	_cleanup_free_ char *path = path_join(test_tmpdir(), "counting.cfg");
+	grub_cfg_generate(e, 2, &o, &sb);
+	CHECK(strstr(sb.buf, "set default='gen-2'\n"));
+	CHECK(strstr(sb.buf, "load_env kiln_once kiln_tries_gen kiln_tries kiln_ok\n"));
+	CHECK(strstr(sb.buf, "if [ \"$kiln_tries\" = 3 ]; then\n\t\t\tset kiln_tries=2\n"));
+	CHECK(strstr(sb.buf, "set default='gen-1'\n\t\t\tset kiln_extra='kiln.fallback=2'\n"));
+	CHECK(strstr(sb.buf, "save_env kiln_tries_gen kiln_tries\n"));
+	CHECK(strstr(sb.buf, "export kiln_extra\n"));
+	CHECK(strstr(sb.buf, "kiln.generation=1 $kiln_extra\n"));
+	CHECK_EQ(write_file_atomic(path, sb.buf, sb.len, 0644), 0);
+	_cleanup_free_ char *cmd = xasprintf("grub-script-check '%s'", path);
+	int st = system(cmd);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* without bootenv, nothing of it (kiln image's generation 1) */
+	grub_cfg_generate(e, 2, &opts, &plain);
+	CHECK(!strstr(plain.buf, "load_env") && !strstr(plain.buf, "kiln_extra"));
+	strbuf_release(&sb);
+	strbuf_release(&plain);
+}
+
 TEST(core_images_are_deterministic)
 {
 	struct strbuf err = STRBUF_INIT;
