@@ -165,6 +165,23 @@ static int write_root_skeleton(struct ext4 *fs)
 	return 0;
 }
 
+static int write_root_file(struct ext4 *fs, const struct disk_esp_file *f, char **err_what)
+{
+	_cleanup_free_ char *dir = xstrdup(f->path);
+	char *slash = strrchr(dir, '/');
+	int r = 0;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		r = ext4_mkdir_p(fs, dir, 0755);
+	}
+	if (r == 0)
+		r = ext4_write_file(fs, f->path, f->data, f->len, 0644);
+	if (r < 0)
+		*err_what = xstrdup(f->path);
+	return r;
+}
+
 /* Bytes of the closure on the source side, for progress. */
 static uint64_t tree_bytes(int at, const char *name)
 {
@@ -243,6 +260,8 @@ static int write_root(int fd, const struct disk_plan *plan, const struct disk_co
 		r = ext4_symlink(fs, "/kiln/var/profiles/system", "system-1-link");
 	if (r == 0)
 		r = ext4_write_file(fs, "/boot/grub/grub.cfg", c->grub_cfg, strlen(c->grub_cfg), 0644);
+	for (size_t i = 0; r == 0 && i < c->nroot_files; i++)
+		r = write_root_file(fs, &c->root_files[i], err_what);
 	if (r < 0 && !*err_what)
 		*err_what = xstrdup("the root filesystem");
 	int k = ext4_close(fs);

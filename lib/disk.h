@@ -97,6 +97,11 @@ struct disk_content {
 	const struct disk_esp_file *esp_files;
 	size_t nesp_files;
 	int64_t timestamp;        /* every time stamp in every filesystem */
+	/* Extra files written into the root after grub.cfg (the installer
+	 * medium's kiln/installer/manifest): absolute paths, mode 0644, parent
+	 * directories made 0755. NULL/0 for none. */
+	const struct disk_esp_file *root_files;
+	size_t nroot_files;
 };
 
 /* Progress: phase ("partition", "root", "copy", "esp", "bootloader") and bytes done/total. */
