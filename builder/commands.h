@@ -12,6 +12,7 @@ int cmd_nar(int argc, char **argv);         /* cmd-nar.c */
 int cmd_config(int argc, char **argv);      /* cmd-config.c */
 int cmd_qemu(int argc, char **argv);        /* cmd-qemu.c */
 int cmd_image(int argc, char **argv);       /* cmd-image.c */
+int cmd_installer(int argc, char **argv);   /* cmd-installer.c */
 int cmd_debug_gpt(int argc, char **argv);   /* cmd-disktest.c (internal) */
 int cmd_debug_fat(int argc, char **argv);   /* cmd-disktest.c (internal) */
 int cmd_deb_unpack(int argc, char **argv);  /* cmd-deb.c */
