@@ -321,6 +321,12 @@ static int registry_append(struct store *s, const struct strbuf *line)
 
 static int registry_open_fd(struct store *s, const char *file)
 {
+	s->registry_fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (s->registry_fd >= 0)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	/* a new registry: its directory entry must be durable too */
 	s->registry_fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (s->registry_fd < 0)
 		return -errno;
