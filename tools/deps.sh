@@ -12,7 +12,7 @@ gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 nix-bin
 qemu-system-x86 qemu-system-arm qemu-user qemu-utils ovmf qemu-efi-aarch64
 grub-pc-bin grub-efi-amd64-bin grub-common
-mtools dosfstools e2fsprogs fdisk gdisk strace
+mtools dosfstools e2fsprogs fdisk gdisk strace genimage
 busybox-static cpio zstd xz-utils gzip
 apt ca-certificates
 "
