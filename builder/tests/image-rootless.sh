@@ -60,6 +60,8 @@ if [ -d "$KILN_CACHE_DIR/apt-amd64/state/lists" ]; then
 fi
 chown -R nobody:nogroup "$H"
 chmod 755 "$SCRATCH"   # mktemp made it 0700: nobody must reach its home
+setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$KILN" ||
+	{ echo "skipped: nobody cannot execute $KILN (a directory above it is not world-searchable)"; exit 77; }
 echo "cache for nobody: $(ls "$H/cache/debs" | wc -l) debs ($missing not in the shared cache), withheld: $(echo "$withheld" | cut -d' ' -f3)"
 
 # loop devices, each with its backing file when attached
@@ -71,7 +73,7 @@ loops() {
 }
 loops_before=$(loops)
 tracer=
-if command -v strace >/dev/null; then
+if command -v strace >/dev/null && strace -f -qq --seccomp-bpf -o /dev/null -e trace=execve /bin/true 2>/dev/null; then
 	tracer="strace -f -qq --seccomp-bpf -o $SCRATCH/trace -e trace=execve,mount,umount2,ioctl"
 fi
 umask 022
@@ -100,7 +102,7 @@ if [ -n "$tracer" ]; then
 		fail "the run executed one of the programs above"
 	ok "strace: no mount, no loop ioctl, no VM; programs run: $(sed 's|.*/||' "$SCRATCH/execs" | sort -u | tr '\n' ' ')"
 else
-	echo "note: strace is not installed; checked /sys/block only"
+	echo "note: strace is not installed or cannot trace here; checked /sys/block only"
 fi
 ok "no loop device appeared (/sys/block: ${loops_before:-none})"
 
