@@ -20,13 +20,13 @@ for c in minimal.cfg hostname.cfg; do
 		{ echo "skipped: cannot lock $c (Debian's archive unreachable?)"; exit 77; }
 	"$KILN" build "$cfg/$c" >/dev/null 2>&1 || { echo "skipped: cannot build $c"; exit 77; }
 done
-"$KILN" image "$cfg/minimal.cfg" -o base.img >/dev/null 2>&1
+"$KILN" image "$cfg/minimal.cfg" -o base.img --force >/dev/null 2>&1
 
 now() { date +%s.%N; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 : >t-full; : >t-switch
 for i in $(seq "$RUNS"); do
-	s=$(now); "$KILN" image "$cfg/hostname.cfg" -o full.img >/dev/null 2>&1; e=$(now)
+	s=$(now); "$KILN" image "$cfg/hostname.cfg" -o full.img --force >/dev/null 2>&1; e=$(now)
 	echo "$e - $s" | bc >>t-full
 	cp --sparse=always base.img sw.img; sync
 	s=$(now); "$KILN" switch "$cfg/hostname.cfg" --image sw.img >/dev/null 2>switch.err; e=$(now)

@@ -33,7 +33,7 @@ cd "$SCRATCH" || exit 1
 STORE="$KILN_STATE_DIR/store"
 
 # a first image: warms the store and the page cache, gives the layout
-"$KILN" image "$cfg" -o k.img >sys 2>/dev/null || { echo "FAIL: kiln image"; exit 1; }
+"$KILN" image "$cfg" -o k.img --force >sys 2>/dev/null || { echo "FAIL: kiln image"; exit 1; }
 sys=$(cat sys)
 "$KILN" closure "$sys" | sed 's|^/kiln/store/||' >closure
 sfdisk -d k.img | grep -v '^device:' | sed 's/^[^ ]* : //' >layout
@@ -143,7 +143,7 @@ timeone() {
 # kiln_image: the whole run into t.kiln, its root phase into t.kroot
 kiln_image() {
 	t0=$(now)
-	"$KILN" image "$cfg" -o k.img 2>&1 >/dev/null | while IFS= read -r l; do echo "$(now) $l"; done >stamps
+	"$KILN" image "$cfg" -o k.img --force 2>&1 >/dev/null | while IFS= read -r l; do echo "$(now) $l"; done >stamps
 	t1=$(now)
 	[ -s k.img ] && grep -q 'writing esp' stamps || { cat stamps; echo "FAIL: kiln image"; return 1; }
 	echo "$t0 $t1" | awk '{ printf "%.1f\n", ($2 - $1) / 1e6 }' >>t.kiln

@@ -1,11 +1,12 @@
 /*
- * kiln image CONFIG -o OUT [--format raw|qcow2] [--firmware bios|uefi|both] [--size SIZE]
+ * kiln image CONFIG -o OUT [--format raw|qcow2] [--firmware bios|uefi|both] [--size SIZE] [--force]
  *
  * Builds the configuration's system (as `kiln build`), its bootloader, and
  * writes a whole disk with lib/disk.c into OUT: GPT, BIOS boot partition and
  * ESP per the firmware, the ext4 root with the closure as generation 1. No
  * root, no loop device, no mount. The image is written under a temporary name
- * beside OUT and renamed into place: a failed build leaves no OUT behind.
+ * beside OUT and renamed into place: a failed build leaves no OUT behind,
+ * and an existing OUT is only replaced with --force.
  */
 #include "common.h"
 #include "commands.h"
@@ -17,6 +18,7 @@
 
 struct image_opts {
 	const char *config, *out, *format, *firmware, *size;
+	bool force;
 };
 
 static int convert_qcow2(const char *raw, const char *out)
@@ -42,6 +44,7 @@ static int parse_args(int argc, char **argv, struct image_opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "firmware", required_argument, NULL, 'F' },
 		{ "size", required_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -54,11 +57,12 @@ static int parse_args(int argc, char **argv, struct image_opts *o)
 		case 'f': o->format = optarg; break;
 		case 'F': o->firmware = optarg; break;
 		case 's': o->size = optarg; break;
+		case 'y': o->force = true; break;
 		default: return -1;
 		}
 	}
 	if (optind + 1 != argc || !o->out) {
-		error("usage: kiln image CONFIG -o OUT [--format raw|qcow2] [--firmware bios|uefi|both] [--size SIZE]");
+		error("usage: kiln image CONFIG -o OUT [--format raw|qcow2] [--firmware bios|uefi|both] [--size SIZE] [--force]");
 		return -1;
 	}
 	o->config = argv[optind];
@@ -125,6 +129,10 @@ int cmd_image(int argc, char **argv)
 	if (o.size && (parse_size(o.size, &size) < 0 || size == 0)) {
 		error("--size: '%s' is not a size (e.g. 2G, 512M)", o.size);
 		return EXIT_USAGE;
+	}
+	if (!o.force && access(o.out, F_OK) == 0) {
+		error("%s exists; use --force to replace it", o.out);
+		return 1;
 	}
 	if (kiln_open_host_store(&s) < 0)
 		return 1;

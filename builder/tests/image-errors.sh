@@ -58,9 +58,12 @@ printf 'system = { name = "nokernel"; arch = "x86_64"; };\npackages = ["busybox-
 refused 2 'nokernel.cfg.*boot.kernel' "$C/nokernel.cfg" -o disk.img
 refused 1 'nonexistent' "$C/minimal.cfg" -o "$SCRATCH/nonexistent/disk.img"
 
-# a failed run leaves an existing OUT as it was
+# a failed run leaves an existing OUT as it was; without --force it is never replaced
 echo precious >disk.img
-"$KILN" image "$C/minimal.cfg" -o disk.img --size 10M 2>/dev/null && fail "--size 10M over an existing OUT succeeded"
+"$KILN" image "$C/minimal.cfg" -o disk.img >/dev/null 2>"$SCRATCH/stderr" && fail "kiln image over an existing OUT without --force succeeded"
+grep -q "disk.img exists; use --force" "$SCRATCH/stderr" || { cat "$SCRATCH/stderr"; fail "no --force hint for an existing OUT"; }
+[ "$(cat disk.img)" = precious ] || fail "kiln image without --force changed the existing OUT"
+"$KILN" image "$C/minimal.cfg" -o disk.img --force --size 10M 2>/dev/null && fail "--size 10M over an existing OUT succeeded"
 [ "$(cat disk.img)" = precious ] || fail "a failed kiln image changed the existing OUT"
 [ "$(ls -A)" = disk.img ] || fail "a failed kiln image over an existing OUT left $(ls -A)"
 rm -f disk.img

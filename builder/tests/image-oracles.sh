@@ -216,7 +216,7 @@ for arch in x86_64 aarch64; do
 	aarch64) cfg=minimal-aarch64.cfg img=aarch64.img ;;
 	esac
 	cd "$W" || exit 1
-	if ! "$KILN" image "$SCRATCH/cfg/$cfg" -o "$img" >"$W/out" 2>"$W/err"; then
+	if ! "$KILN" image "$SCRATCH/cfg/$cfg" -o "$img" --force >"$W/out" 2>"$W/err"; then
 		cat "$W/err"; fail "$arch: kiln image exited non-zero"; continue
 	fi
 	sys=$(cat "$W/out")
