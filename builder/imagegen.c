@@ -1,5 +1,7 @@
 /* imagegen.c — shared by the generation commands; see imagegen.h. */
 #include "imagegen.h"
+#include "derivation.h"
+#include "hash.h"
 
 #include "boot.h"
 #include "common.h"
@@ -78,10 +80,29 @@ int gentool_realise(struct store *s, const char *arch, char **ret_path, struct s
 			*slash = '\0';
 		bin = xasprintf("%s/bootloader/%s", exe, name);
 	}
-	r = read_file(bin, &data);
+	/* input-addressed by the binary's sha256: a valid path costs one hash,
+	 * not a copy and an fsync of the binary on every build */
+	uint8_t hash[SHA256_LEN];
+	char hex[SHA256_HEX_LEN + 1];
+	struct derivation d;
+	r = sha256_file(bin, hash);
 	if (r < 0) {
 		strbuf_addf(err, "the kiln-generation tool for %s is not built (%s: %s; make builds it)",
 			    arch, bin, strerror(-r));
+		return -1;
+	}
+	hex_encode(hash, SHA256_LEN, hex);
+	derivation_init(&d, "tool", name);
+	derivation_set_param(&d, "sha256", hex);
+	_cleanup_free_ char *path = derivation_output_path(&d, s->storedir);
+	derivation_release(&d);
+	if (store_is_valid(s, path)) {
+		*ret_path = xstrdup(path);
+		return 0;
+	}
+	r = read_file(bin, &data);
+	if (r < 0) {
+		strbuf_addf(err, "cannot read %s: %s", bin, strerror(-r));
 		return -1;
 	}
 	tmp = store_tmp_name(s);
@@ -91,10 +112,13 @@ int gentool_realise(struct store *s, const char *arch, char **ret_path, struct s
 	if (r == 0)
 		r = write_file_atomic(dst, data.buf, data.len, 0555);
 	strbuf_release(&data);
-	if (r == 0)
-		r = store_add_recursive(s, tmp, name, NULL, ret_path);
-	else
+	if (r == 0) {
+		r = store_add_commit(s, tmp, path, NULL, NULL);
+		if (r == 0)
+			*ret_path = xstrdup(path);
+	} else {
 		rm_rf(tmp);
+	}
 	if (r < 0) {
 		strbuf_addf(err, "cannot add %s to the store: %s", bin, strerror(-r));
 		return -1;

@@ -24,7 +24,7 @@ struct gen_ops imagegen_ops(void);
 void imagegen_print_list(const struct gen_list *l);
 
 /* The target's kiln-generation tool for arch as a store path holding
- * bin/kiln-generation (content-addressed), for every system's sw/. The
+ * bin/kiln-generation (input-addressed by the binary's sha256), for every system's sw/. The
  * binary: $KILN_GENTOOL_DIR/kiln-generation-<arch>, else
  * bootloader/kiln-generation-<arch> beside the kiln binary. -1 with the
  * reason in err. */
