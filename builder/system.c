@@ -18,10 +18,11 @@
 #include "fsutil.h"
 #include "nar.h"
 #include "imagegen.h"
+#include "kernel.h"
 
 /* The derivation cannot see kiln's own code: bump this whenever a change here,
  * in sw.c or in etc.c changes what a system path holds for the same inputs. */
-#define SYSTEM_FORMAT "1"
+#define SYSTEM_FORMAT "2"
 
 struct plan {
 	struct path_list sw_closure;   /* store paths of the packages merged into sw */
@@ -440,7 +441,7 @@ int system_build_config(struct store *s, const char *config_path, const char *in
 	struct deb_set debs = DEB_SET_INIT;
 	struct system_spec spec = { 0 };
 	struct strbuf err = STRBUF_INIT;
-	_cleanup_free_ char *lock_path = NULL, *own_initrd = NULL;
+	_cleanup_free_ char *lock_path = NULL, *own_initrd = NULL, *kernel = NULL;
 	int r, code = 1;
 
 	if (config_load(config_path, &cfg, &err) < 0) {
@@ -476,7 +477,15 @@ int system_build_config(struct store *s, const char *config_path, const char *in
 		}
 		initrd = own_initrd;
 	}
-	spec = (struct system_spec){ .cfg = &cfg, .debs = &debs, .initrd = initrd };
+	/* the slim kernel (kernel.h): the system references neither the whole
+	 * kernel package nor its Depends; the initrd still reads the package */
+	r = kernel_realise(s, &cfg, &debs, &kernel, &err);
+	if (r < 0) {
+		print_lines(&err);
+		goto out;
+	}
+	spec = (struct system_spec){ .cfg = &cfg, .debs = &debs, .kernel = kernel,
+				     .initrd = initrd };
 	r = system_build(s, &spec, ret_path, &err);
 	if (r < 0) {
 		if (!err.len)

@@ -9,8 +9,11 @@
  *   etc-modes         "MODE /etc/PATH" for files whose wanted mode the store
  *                     cannot keep (shadow 0640, files entries like "0600")
  *   init              -> sw/sbin/init (busybox init; argv[0] stays "…/init")
- *   kernel            -> /kiln/store/<kernel pkg>/boot/vmlinuz-<kver>
- *   kernel-modules    -> /kiln/store/<kernel pkg>/lib/modules/<kver> (if shipped)
+ *   kernel            -> <kernel>/boot/vmlinuz-<kver>
+ *   kernel-modules    -> <kernel>/lib/modules/<kver> (if it has modules)
+ *                     <kernel>: spec.kernel, else the kernel package; `kiln
+ *                     build` passes the slim kernel (kernel.h: the image and
+ *                     only the modules the system needs, no references)
  *   kernel-version    "<kver>\n"
  *   kernel-params     boot.params joined by spaces, "\n"
  *   initrd            -> the initrd store path, when one is given (issue 3)

@@ -80,16 +80,18 @@ check_system() {
 		[ "$line" = "$bbpkg sha256:$h $(nix-store --dump "$(real "$bbpkg")" | wc -c)" ] ||
 			fail "$cfg: closure line '$line', nix-hash says $h"
 	fi
-	# the closure's paths that are no package: the initrd (boot.h) and
+	# the closure's paths that are no package: the initrd (boot.h),
 	# kiln-generation's path (imagegen.h, linked as sw/bin/kiln-generation)
+	# and the slim kernel (kernel.h)
 	ir=$(readlink "$r/initrd")
 	[ -f "$(real "$ir")" ] || fail "$cfg: initrd -> '$ir' is not a file"
 	gt=$(readlink "$r/sw/bin/kiln-generation"); gt=${gt%/bin/kiln-generation}
-	for p in "$ir" "$gt"; do
+	kp=$(echo "$k" | cut -d/ -f1-4)
+	for p in "$ir" "$gt" "$kp"; do
 		grep -qx "$p" "$SCRATCH/closure.have" || fail "$cfg: $p is not in the closure"
 	done
 	awk '{ print $4 }' "$r/packages" | sort >"$SCRATCH/pk"
-	grep -vx -e "$ir" -e "$gt" "$SCRATCH/closure.have" | sort >"$SCRATCH/cl"
+	grep -vx -e "$ir" -e "$gt" -e "$kp" "$SCRATCH/closure.have" | sort >"$SCRATCH/cl"
 	diff -u "$SCRATCH/cl" "$SCRATCH/pk" || fail "$cfg: packages file does not list the closure"
 
 	# building twice: same path, nothing added
