@@ -10,6 +10,8 @@
 #include "strbuf.h"
 
 #define MiB (UINT64_C(1) << 20)
+/* roots smaller than this get a 4 MiB journal (write_root) */
+#define ROOT_SMALL_JOURNAL_BELOW (256 * MiB)
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -19,7 +21,7 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 uint64_t disk_root_size_for(uint64_t content_bytes, uint64_t nfiles)
 {
 	/* inode tables (256 B per inode, one inode per 16 KiB, see ext4.c), the
-	 * journal (16 MiB), group descriptors and bitmaps, 5% reserved, and room
+	 * journal (4 or 16 MiB), group descriptors and bitmaps, 5% reserved, and room
 	 * for a few more generations: 30% on top plus 96 MiB. */
 	uint64_t need = content_bytes + nfiles * 512;
 	need += need / 64 + need / 20;
@@ -216,6 +218,10 @@ static int write_root(int fd, const struct disk_plan *plan, const struct disk_co
 		.label = DISK_ROOT_LABEL,
 		.timestamp = c->timestamp,
 		.reserved_percent = 5,
+		/* a 16 MiB journal would be a third of a small root's used blocks;
+		 * mke2fs gives 4 MiB under 128 MiB, kiln up to 256 MiB (the
+		 * automatic size of a closure up to ~115 MiB) */
+		.journal_blocks = plan->root.size < ROOT_SMALL_JOURNAL_BELOW ? (4u << 20) / 4096 : 0,
 	};
 	struct ext4 *fs = NULL;
 	struct strbuf registry = STRBUF_INIT;

@@ -7,6 +7,7 @@
  *   1  BIOS boot   1 MiB   x86_64 only: GRUB's core.img
  *   2  ESP        32 MiB   FAT: EFI/BOOT/BOOT{X64,AA64}.EFI
  *   3  root                ext4, label kiln-root: the store, profiles, grub.cfg
+ *                          (journal 4 MiB under 256 MiB, else ext4.h's 16 MiB)
  *   4  data                optional ext4 (disk.data), kept by reinstall/recovery
  * (without the BIOS boot partition the ESP is number 1 and so on.)
  *
