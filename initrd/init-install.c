@@ -18,6 +18,12 @@
  *   bios=1  aarch64=0  root_min=BYTES  has_data=0  data_size=0
  *   data_label=kiln-data  timestamp=SECONDS
  * kiln.install=plan on the command line forces a dry run.
+ *
+ * The initrd runs no udev, so /dev/disk/by-id is empty here: a by-id rule
+ * (installer.disk = "by-id:..." or a /dev/disk/by-id/... path) matches no
+ * disk and is refused; name the disk by serial:, wwn:, size or transport,
+ * which lib/target.c reads from sysfs. The medium is remounted read-only
+ * before anything else: the installer never writes its own medium.
  */
 #include "init-install.h"
 #include "init.h"
@@ -30,6 +36,7 @@
 
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/reboot.h>
 #include <time.h>
 
@@ -168,6 +175,25 @@ static int read_store_file(const char *sysroot, const char *storepath, const cha
 	return read_file(p, out);
 }
 
+/* The medium's store, read-only: its registry loaded as text (store_open
+ * would take a lock and clean up in a directory of the read-only medium),
+ * its paths read from <sysroot>/kiln/store. */
+static int open_medium_store(const char *sysroot, const char *real, struct store *s)
+{
+	_cleanup_free_ char *reg = xasprintf("%s/kiln/var/db/registry", sysroot);
+	struct strbuf text = STRBUF_INIT;
+	int r = read_file(reg, &text);
+
+	if (r >= 0)
+		r = store_load_registry(s, KILN_STORE_DIR, text.buf, text.len);
+	strbuf_release(&text);
+	if (r < 0)
+		return r;
+	free(s->realdir);
+	s->realdir = xstrdup(real);
+	return 0;
+}
+
 /* Picks the disk; on refusal sends "failed" with every disk considered. */
 static struct target_disk *choose_disk(const struct manifest *m, const char *sysroot,
 				       uint64_t needed, struct target_list *l)
@@ -205,6 +231,9 @@ _Noreturn void install_main(const char *sysroot)
 	struct disk_plan minimal;
 	_cleanup_free_ char *mpath = path_join(sysroot, "kiln/installer/manifest");
 
+	/* the installer never writes its own medium (stage 1 mounted it rw) */
+	if (mount(NULL, sysroot, NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		say("install: cannot remount the medium read-only: %s", strerror(errno));
 	if (manifest_read(mpath, &m, &err) < 0)
 		refuse("poweroff", err.buf);
 	const char *after = mget(&m, "after", "poweroff");
@@ -213,9 +242,8 @@ _Noreturn void install_main(const char *sysroot)
 	if (!system || !bl)
 		refuse(after, "the installer manifest names no system or bootloader");
 	_cleanup_free_ char *real = xasprintf("%s" KILN_STORE_DIR, sysroot);
-	_cleanup_free_ char *db = xasprintf("%s/kiln/var/db", sysroot);
-	if (store_open(&s, KILN_STORE_DIR, real, db) < 0)
-		refuse(after, "cannot open the medium's store");
+	if (open_medium_store(sysroot, real, &s) < 0)
+		refuse(after, "cannot read the medium's store registry (kiln/var/db/registry)");
 	path_list_add(&roots, system);
 	if (store_closure(&s, &roots, &closure) < 0)
 		refuse(after, "the target system's closure is not complete on the medium");
