@@ -317,7 +317,7 @@ static void schema_boot(struct cfg_ctx *x, const struct cnode *root)
 	struct kiln_config *c = x->c;
 	bool arm = !strcmp(c->arch, "aarch64");
 
-	c->boot_timeout = 1;
+	c->boot_timeout = 0;
 	if (!g) {
 		if (!cnode_get(root, "boot"))
 			missing(x, root, "boot", "kernel");

@@ -86,7 +86,7 @@ struct kiln_config {
 	struct cfg_str kernel;   /* Debian package of the kernel, required */
 	struct cfg_strlist params;      /* kernel command line */
 	struct cfg_strlist modules;     /* extra initrd modules */
-	int boot_timeout;        /* GRUB menu timeout, seconds, default 1 */
+	int boot_timeout;        /* GRUB menu timeout, seconds, default 0 */
 
 	struct cfg_strlist packages;    /* Debian packages (kernel excluded) */
 	struct cfg_strlist prefer;      /* sw.prefer: packages that win file conflicts, in order */

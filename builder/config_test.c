@@ -58,7 +58,7 @@ TEST(minimal_defaults)
 	CHECK_STREQ(c.timezone, "UTC");
 	CHECK_STREQ(c.firmware, "both");
 	CHECK_STREQ(c.kernel.value, "linux-image-cloud-amd64");
-	CHECK_EQ(c.boot_timeout, 1);
+	CHECK_EQ(c.boot_timeout, 0);
 	CHECK_EQ(c.params.n, 1);
 	CHECK_EQ(c.packages.n, 1);
 	CHECK_EQ(c.nservices, 1);
