@@ -19,18 +19,19 @@ static char *grub_mkimage_version(void)
 	return xstrdup(*line ? line : "unknown");
 }
 
-static void add_platform_params(struct derivation *d, const char *key, enum grub_platform p)
+static void add_platform_params(struct derivation *d, const char *key, enum grub_platform p,
+				const char *root_label)
 {
 	struct strbuf cfg = STRBUF_INIT;
-	grub_early_config(p, &cfg);
+	grub_early_config_label(p, root_label, &cfg);
 	_cleanup_free_ char *k = xasprintf("%s.early-config", key);
 	derivation_set_param(d, k, cfg.buf);
 	strbuf_release(&cfg);
 }
 
 /* Builds one core image from pkg/usr/lib/grub into dir/name. */
-static int build_core(struct store *s, enum grub_platform p, const char *pkg, const char *dir,
-		      const char *name, struct strbuf *err)
+static int build_core(struct store *s, enum grub_platform p, const char *root_label,
+		      const char *pkg, const char *dir, const char *name, struct strbuf *err)
 {
 	_cleanup_free_ char *real = store_real_path(s, pkg);
 	_cleanup_free_ char *lib = real ? path_join(real, "usr/lib/grub") : NULL;
@@ -40,7 +41,7 @@ static int build_core(struct store *s, enum grub_platform p, const char *pkg, co
 		strbuf_addf(err, "GRUB package path %s is not in the store", pkg);
 		return -1;
 	}
-	return grub_make_core(p, lib, out, err);
+	return grub_make_core_label(p, root_label, lib, out, err);
 }
 
 static int copy_file(const char *from, const char *to)
@@ -60,17 +61,22 @@ int bootloader_realise(struct store *s, const struct bootloader_spec *spec, char
 	enum grub_platform efi = spec->aarch64 ? GRUB_ARM64_EFI : GRUB_X86_64_EFI;
 	_cleanup_free_ char *version = grub_mkimage_version();
 	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	/* the default label keeps the default path (and its name) unchanged */
+	const char *label = spec->root_label && strcmp(spec->root_label, GRUB_ROOT_LABEL) ?
+			    spec->root_label : NULL;
+	_cleanup_free_ char *name = xasprintf("grub-%s%s%s", spec->aarch64 ? "aarch64" : "x86_64",
+					      label ? "-" : "", label ? label : "");
 	int r = 0;
 
-	derivation_init(&d, "bootloader", spec->aarch64 ? "grub-aarch64" : "grub-x86_64");
+	derivation_init(&d, "bootloader", name);
 	derivation_set_param(&d, "grub-mkimage", version);
 	if (spec->bios) {
 		derivation_add_input(&d, spec->pc_pkg);
-		add_platform_params(&d, "i386-pc", GRUB_I386_PC);
+		add_platform_params(&d, "i386-pc", GRUB_I386_PC, label);
 	}
 	if (spec->uefi) {
 		derivation_add_input(&d, spec->efi_pkg);
-		add_platform_params(&d, grub_platform_name(efi), efi);
+		add_platform_params(&d, grub_platform_name(efi), efi, label);
 	}
 	path = derivation_output_path(&d, s->storedir);
 	derivation_release(&d);
@@ -86,7 +92,7 @@ int bootloader_realise(struct store *s, const struct bootloader_spec *spec, char
 		r = -1;
 	}
 	if (r == 0 && spec->bios) {
-		r = build_core(s, GRUB_I386_PC, spec->pc_pkg, tmp, "core.img", err);
+		r = build_core(s, GRUB_I386_PC, label, spec->pc_pkg, tmp, "core.img", err);
 		if (r == 0) {
 			_cleanup_free_ char *real = store_real_path(s, spec->pc_pkg);
 			_cleanup_free_ char *from = path_join(real, "usr/lib/grub/i386-pc/boot.img");
@@ -99,7 +105,7 @@ int bootloader_realise(struct store *s, const struct bootloader_spec *spec, char
 		}
 	}
 	if (r == 0 && spec->uefi)
-		r = build_core(s, efi, spec->efi_pkg, efidir, grub_efi_filename(efi), err);
+		r = build_core(s, efi, label, spec->efi_pkg, efidir, grub_efi_filename(efi), err);
 	if (r == 0) {
 		r = store_add_commit(s, tmp, path, NULL, NULL);
 		if (r < 0) {

@@ -26,6 +26,11 @@ const char *grub_efi_filename(enum grub_platform p)
 
 void grub_early_config(enum grub_platform p, struct strbuf *out)
 {
+	grub_early_config_label(p, NULL, out);
+}
+
+void grub_early_config_label(enum grub_platform p, const char *root_label, struct strbuf *out)
+{
 	/* The serial console must be set up before anything prints: under BIOS,
 	 * GRUB otherwise only draws on the VGA screen. aarch64 virt has no
 	 * 16550 UART: EFI's console already goes to the PL011, so no serial there. */
@@ -34,7 +39,7 @@ void grub_early_config(enum grub_platform p, struct strbuf *out)
 				 "terminal_input serial console\n"
 				 "terminal_output serial console\n");
 	strbuf_addf(out, "search --no-floppy --label --set=root %s\n"
-			 "set prefix=($root)/boot/grub\n", GRUB_ROOT_LABEL);
+			 "set prefix=($root)/boot/grub\n", root_label ? root_label : GRUB_ROOT_LABEL);
 }
 
 /* Modules embedded in every core image; nothing is loaded from disk later. */
@@ -85,6 +90,12 @@ static int run_argv(char **argv, struct strbuf *err)
 int grub_make_core(enum grub_platform p, const char *grub_lib_dir, const char *out_path,
 		   struct strbuf *err)
 {
+	return grub_make_core_label(p, NULL, grub_lib_dir, out_path, err);
+}
+
+int grub_make_core_label(enum grub_platform p, const char *root_label, const char *grub_lib_dir,
+			 const char *out_path, struct strbuf *err)
+{
 	_cleanup_free_ char *moddir = path_join(grub_lib_dir, grub_platform_name(p));
 	_cleanup_free_ char *cfg_path = xasprintf("%s.early.cfg", out_path);
 	struct strbuf cfg = STRBUF_INIT;
@@ -96,7 +107,7 @@ int grub_make_core(enum grub_platform p, const char *grub_lib_dir, const char *o
 		strbuf_addf(err, "GRUB modules for %s not found in %s", grub_platform_name(p), moddir);
 		return -1;
 	}
-	grub_early_config(p, &cfg);
+	grub_early_config_label(p, root_label, &cfg);
 	r = write_file_atomic(cfg_path, cfg.buf, cfg.len, 0644);
 	strbuf_release(&cfg);
 	if (r < 0) {

@@ -5,7 +5,7 @@
  * Boot flow. The firmware loads a GRUB core image with every module it needs
  * embedded (no module is ever read from disk) and a small early config that
  * turns on the serial console, finds the root filesystem by its label
- * (kiln-root) and sets prefix=($root)/boot/grub; `normal` then reads
+ * (kiln-root; kiln-installer on an installer medium) and sets prefix=($root)/boot/grub; `normal` then reads
  * /boot/grub/grub.cfg from the root. Kernels and initrds are read straight
  * from their store paths on ext4: nothing is copied to the ESP.
  *   x86_64 BIOS: MBR = boot.img (patched, see lib/biosboot.h), core.img in the
@@ -25,6 +25,8 @@
 #include "strbuf.h"
 
 #define GRUB_ROOT_LABEL "kiln-root"
+/* The root label of installer media (`kiln installer`), never a target's. */
+#define GRUB_INSTALLER_LABEL "kiln-installer"
 
 /* "i386-pc", "x86_64-efi" or "arm64-efi". */
 enum grub_platform { GRUB_I386_PC, GRUB_X86_64_EFI, GRUB_ARM64_EFI };
@@ -32,13 +34,21 @@ const char *grub_platform_name(enum grub_platform p);
 /* EFI removable-media file name for the platform ("BOOTX64.EFI"…), NULL for BIOS. */
 const char *grub_efi_filename(enum grub_platform p);
 
-/* The early config embedded in every core image (appended to out). */
+/* The early config embedded in every core image (appended to out): it
+ * finds the root filesystem labelled GRUB_ROOT_LABEL. */
 void grub_early_config(enum grub_platform p, struct strbuf *out);
+/* The same, finding the root labelled root_label (NULL = GRUB_ROOT_LABEL).
+ * An installer medium's root has a label of its own (GRUB_INSTALLER_LABEL)
+ * so that its core images never find a target disk's kiln-root instead. */
+void grub_early_config_label(enum grub_platform p, const char *root_label, struct strbuf *out);
 
 /* Runs grub-mkimage for p with modules from grub_lib_dir/<platform>/ and writes
  * the core image to out_path. On failure returns -1 with the reason in err. */
 int grub_make_core(enum grub_platform p, const char *grub_lib_dir, const char *out_path,
 		   struct strbuf *err);
+/* grub_make_core whose early config searches root_label (NULL = GRUB_ROOT_LABEL). */
+int grub_make_core_label(enum grub_platform p, const char *root_label, const char *grub_lib_dir,
+			 const char *out_path, struct strbuf *err);
 
 /* One boot menu entry: a generation of the system. */
 struct grub_entry {

@@ -103,6 +103,42 @@ TEST(core_images_are_deterministic)
 	strbuf_release(&err);
 }
 
+TEST(early_config_searches_the_given_label)
+{
+	struct strbuf def = STRBUF_INIT, dflt = STRBUF_INIT, inst = STRBUF_INIT;
+	grub_early_config(GRUB_X86_64_EFI, &def);
+	grub_early_config_label(GRUB_X86_64_EFI, NULL, &dflt);
+	grub_early_config_label(GRUB_X86_64_EFI, GRUB_INSTALLER_LABEL, &inst);
+	CHECK_STREQ(def.buf, dflt.buf);
+	CHECK(strstr(def.buf, "search --no-floppy --label --set=root kiln-root\n"));
+	CHECK(strstr(inst.buf, "search --no-floppy --label --set=root kiln-installer\n"));
+	CHECK(!strstr(inst.buf, "kiln-root"));
+	CHECK(strstr(inst.buf, "set prefix=($root)/boot/grub\n"));
+	strbuf_release(&def);
+	strbuf_release(&dflt);
+	strbuf_release(&inst);
+}
+
+/* x86_64-efi core images keep their modules (and the early config)
+ * uncompressed, so the label searched is visible in the bytes. */
+TEST(efi_core_image_embeds_the_label)
+{
+	struct strbuf err = STRBUF_INIT, d = STRBUF_INIT;
+	_cleanup_free_ char *a = path_join(test_tmpdir(), "inst.efi");
+	static const char want[] = "search --no-floppy --label --set=root kiln-installer";
+	if (access("/usr/lib/grub/x86_64-efi/kernel.img", R_OK) < 0) {
+		fprintf(stderr, "# host GRUB x86_64-efi modules missing\n");
+		*failed_ = 1;
+		return;
+	}
+	CHECK_EQ(grub_make_core_label(GRUB_X86_64_EFI, GRUB_INSTALLER_LABEL, "/usr/lib/grub", a, &err), 0);
+	CHECK_EQ(read_file(a, &d), 0);
+	CHECK(memmem(d.buf, d.len, want, sizeof(want) - 1) != NULL);
+	CHECK(memmem(d.buf, d.len, "kiln-root", 9) == NULL);
+	strbuf_release(&d);
+	strbuf_release(&err);
+}
+
 TEST(missing_modules_is_a_clear_error)
 {
 	struct strbuf err = STRBUF_INIT;
