@@ -34,9 +34,13 @@ int disk_plan_make(const struct disk_layout *l, struct disk_plan *ret, uint64_t 
 	uint64_t pos = MiB, data_min = l->has_data ? (l->data_size ? l->data_size : 64 * MiB) : 0;
 	uint64_t root_size = align_up(l->root_min, MiB);
 	uint64_t needed, size = l->size;
+	const char *root_label = l->root_label ? l->root_label : DISK_ROOT_LABEL;
 	int n = 0, r;
 
+	if (!*root_label || strlen(root_label) > DISK_LABEL_MAX)
+		return -EINVAL;
 	memset(&p, 0, sizeof(p));
+	snprintf(p.root_label, sizeof(p.root_label), "%s", root_label);
 	if (l->bios) {
 		p.bios = (struct disk_part){ ++n, pos, DISK_BIOS_SIZE };
 		pos += DISK_BIOS_SIZE;
@@ -75,7 +79,7 @@ int disk_plan_make(const struct disk_layout *l, struct disk_plan *ret, uint64_t 
 	struct { struct disk_part *part; const uint8_t *type; const char *name, *purpose; } parts[] = {
 		{ &p.bios, guid_type_bios_boot, "bios-boot", "part-bios" },
 		{ &p.esp, guid_type_esp, "esp", "part-esp" },
-		{ &p.root, l->aarch64 ? guid_type_root_aarch64 : guid_type_root_x86_64, "kiln-root", "part-root" },
+		{ &p.root, l->aarch64 ? guid_type_root_aarch64 : guid_type_root_x86_64, root_label, "part-root" },
 		{ &p.data, guid_type_linux_data, l->data_label ? l->data_label : "kiln-data", "part-data" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
@@ -215,7 +219,7 @@ static int write_root(int fd, const struct disk_plan *plan, const struct disk_co
 {
 	struct ext4_params p = {
 		.size = plan->root.size,
-		.label = DISK_ROOT_LABEL,
+		.label = plan->root_label[0] ? plan->root_label : DISK_ROOT_LABEL,
 		.timestamp = c->timestamp,
 		.reserved_percent = 5,
 		/* a 16 MiB journal would be a third of a small root's used blocks;

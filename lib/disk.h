@@ -7,6 +7,7 @@
  *   1  BIOS boot   1 MiB   x86_64 only: GRUB's core.img
  *   2  ESP        32 MiB   FAT: EFI/BOOT/BOOT{X64,AA64}.EFI
  *   3  root                ext4, label kiln-root: the store, profiles, grub.cfg
+ *                          (an installer medium: layout->root_label, its own)
  *                          (journal 4 MiB under 256 MiB, else ext4.h's 16 MiB)
  *   4  data                optional ext4 (disk.data), kept by reinstall/recovery
  * (without the BIOS boot partition the ESP is number 1 and so on.)
@@ -35,6 +36,7 @@
 #define DISK_BIOS_SIZE (UINT64_C(1) << 20)
 #define DISK_ESP_SIZE (UINT64_C(32) << 20)
 #define DISK_ROOT_LABEL "kiln-root"
+#define DISK_LABEL_MAX 16         /* ext4's volume name */
 
 struct disk_layout {
 	uint64_t size;            /* whole disk; 0 = minimal size for root_min */
@@ -45,6 +47,10 @@ struct disk_layout {
 	uint64_t data_size;       /* 0 = everything after root */
 	const char *data_label;
 	const char *seed;         /* GUIDs, UUIDs, hash seeds derive from it */
+	/* The root filesystem's label and GPT partition name; NULL = DISK_ROOT_LABEL.
+	 * An installer medium takes one of its own, so a target's kiln-root is
+	 * never mistaken for it. At most DISK_LABEL_MAX bytes. */
+	const char *root_label;
 };
 
 struct disk_part {
@@ -59,12 +65,14 @@ struct disk_plan {
 	uint8_t root_uuid[16], root_hash_seed[16], data_uuid[16];
 	uint32_t esp_volume_id;
 	bool keep_data;           /* disk_plan_keep_data: disk_write leaves data's bytes alone */
+	char root_label[DISK_LABEL_MAX + 1]; /* the root's label (layout->root_label or the default) */
 };
 
 /* Places the partitions. Without data the root takes the rest of the disk;
  * with data and data_size 0, root gets root_min plus headroom and data the
  * rest. -ENOSPC when layout->size is too small: *ret_needed (may be NULL)
- * then says how many bytes the disk needs. */
+ * then says how many bytes the disk needs; -EINVAL for an empty root_label
+ * or one longer than DISK_LABEL_MAX. */
 int disk_plan_make(const struct disk_layout *l, struct disk_plan *ret, uint64_t *ret_needed);
 
 /* Recovery: plans the disk around an existing data partition `keep` (from
