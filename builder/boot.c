@@ -191,8 +191,16 @@ int boot_realise_initrd(struct store *s, const struct kiln_config *c, const stru
 int boot_realise_bootloader(struct store *s, const struct kiln_config *c,
 			    const struct deb_set *debs, char **ret_path, struct strbuf *err)
 {
+	return boot_realise_bootloader_label(s, c, debs, NULL, ret_path, err);
+}
+
+int boot_realise_bootloader_label(struct store *s, const struct kiln_config *c,
+				  const struct deb_set *debs, const char *root_label,
+				  char **ret_path, struct strbuf *err)
+{
 	bool arm = !strcmp(c->arch, "aarch64");
 	struct bootloader_spec spec = {
+		.root_label = root_label,
 		.aarch64 = arm,
 		.bios = !arm && strcmp(c->firmware, "uefi") != 0,
 		.uefi = arm || strcmp(c->firmware, "bios") != 0,

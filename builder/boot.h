@@ -36,5 +36,10 @@ int boot_realise_initrd(struct store *s, const struct kiln_config *c, const stru
 /* The bootloader path (bootloader/bootloader.h) for c's firmware. */
 int boot_realise_bootloader(struct store *s, const struct kiln_config *c,
 			    const struct deb_set *debs, char **ret_path, struct strbuf *err);
+/* The same, its core images finding the root labelled root_label (NULL =
+ * kiln-root, the path boot_realise_bootloader gives). */
+int boot_realise_bootloader_label(struct store *s, const struct kiln_config *c,
+				  const struct deb_set *debs, const char *root_label,
+				  char **ret_path, struct strbuf *err);
 
 #endif

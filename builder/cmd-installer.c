@@ -11,7 +11,12 @@
  * The medium boots with kiln.mode=install and finds its own root by
  * root=PARTUUID=<the medium's root partition GUID>, not by LABEL=kiln-root:
  * a half-installed target disk carries that label too, and on a rerun the
- * init must not mistake it for the medium.
+ * init must not mistake it for the medium. For the same reason GRUB must
+ * not: the medium's root is labelled (filesystem and GPT name)
+ * GRUB_INSTALLER_LABEL, "kiln-installer", and its core images come from a
+ * bootloader path whose early config searches that label, so under any
+ * firmware's disk order GRUB reads the medium's grub.cfg, never a target's.
+ * The target keeps kiln-root and its own default bootloader.
  *
  * One medium serves BIOS and UEFI on x86_64 (the installer system's
  * firmware, "both" by default) and UEFI on aarch64. The image is written
@@ -23,6 +28,7 @@
 #include <getopt.h>
 
 #include "boot.h"
+#include "grub.h"
 #include "guid.h"
 #include "image.h"
 
@@ -101,7 +107,7 @@ static void make_medium_grub(const struct image_build *inst, const struct disk_p
 static int prepare(struct store *s, const struct installer_opts *o, struct image_build *inst,
 		   struct image_build *tgt)
 {
-	int rc = image_prepare(s, o->config, NULL, inst);
+	int rc = image_prepare_label(s, o->config, NULL, GRUB_INSTALLER_LABEL, inst);
 	if (rc != 0)
 		return rc;
 	if (!inst->cfg.has_installer) {

@@ -103,6 +103,12 @@ static int make_grub_cfg(const struct store *s, struct image_build *b)
 int image_prepare(struct store *s, const char *config_path, const char *firmware,
 		  struct image_build *b)
 {
+	return image_prepare_label(s, config_path, firmware, NULL, b);
+}
+
+int image_prepare_label(struct store *s, const char *config_path, const char *firmware,
+			const char *root_label, struct image_build *b)
+{
 	struct lockfile lock = LOCKFILE_INIT;
 	struct deb_set debs = DEB_SET_INIT;
 	struct strbuf err = STRBUF_INIT;
@@ -111,6 +117,7 @@ int image_prepare(struct store *s, const char *config_path, const char *firmware
 	int rc, r;
 
 	memset(b, 0, sizeof(*b));
+	b->root_label = root_label;
 	rc = system_build_config(s, config_path, NULL, &b->cfg, &b->system);
 	if (rc != 0)
 		return rc;
@@ -134,7 +141,7 @@ int image_prepare(struct store *s, const char *config_path, const char *firmware
 	if (r == 0)
 		r = debian_realise(s, &b->cfg, &lock, kiln_cache_dir(), &debs, &err);
 	if (r == 0)
-		r = boot_realise_bootloader(s, &b->cfg, &debs, &b->bootloader, &err);
+		r = boot_realise_bootloader_label(s, &b->cfg, &debs, root_label, &b->bootloader, &err);
 	if (r < 0) {
 		error("%s", err.len ? err.buf : strerror(-r));
 		goto out;
@@ -173,6 +180,7 @@ void image_layout(const struct image_build *b, uint64_t size, struct disk_layout
 		.data_size = b->cfg.data_size,
 		.data_label = b->cfg.data_label,
 		.seed = b->system,
+		.root_label = b->root_label,
 	};
 }
 

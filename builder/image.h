@@ -25,6 +25,7 @@ struct image_build {
 	const char *efi_name;     /* "EFI/BOOT/BOOTX64.EFI" or "…BOOTAA64.EFI" */
 	uint64_t root_min;        /* bytes the root filesystem needs */
 	struct disk_esp_file esp; /* the ESP's one file, for disk_content */
+	const char *root_label;   /* the root's label (static); NULL = kiln-root */
 };
 
 /* Builds and gathers everything for config_path (firmware overrides the
@@ -33,6 +34,11 @@ struct image_build {
  * the archive, 1 anything else). */
 int image_prepare(struct store *s, const char *config_path, const char *firmware,
 		  struct image_build *ret);
+/* image_prepare for a disk whose root is labelled root_label (a static
+ * string; NULL = kiln-root): the bootloader's core images search it and
+ * image_layout passes it on. `kiln installer` labels its medium so. */
+int image_prepare_label(struct store *s, const char *config_path, const char *firmware,
+			const char *root_label, struct image_build *ret);
 void image_build_release(struct image_build *b);
 
 /* The layout for b: size 0 = automatic (disk.size of the configuration when set). */
