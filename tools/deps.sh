@@ -13,7 +13,7 @@ nix-bin
 qemu-system-x86 qemu-system-arm qemu-user qemu-utils ovmf qemu-efi-aarch64
 grub-pc-bin grub-efi-amd64-bin grub-common
 mtools dosfstools e2fsprogs fdisk gdisk strace genimage
-busybox-static cpio zstd xz-utils gzip
+busybox-static cpio zstd xz-utils gzip bc
 apt ca-certificates
 "
 

@@ -80,11 +80,13 @@ cmp disk.img again/disk.img
 # rootless: an unprivileged user makes the same bytes in a file it owns
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	mkdir -p nobody && cp -a again/fix nobody/ && chown -R 65534:65534 nobody
-	chmod 755 "$SCRATCH" && chmod 755 "$(dirname "$KILN")" 2>/dev/null || true
+	# the build tree may sit below a directory nobody cannot enter (/root):
+	# nobody runs a copy of the CLI from the scratch directory
+	chmod 755 "$SCRATCH" && cp "$KILN" "$SCRATCH/kiln-copy" && chmod 755 "$SCRATCH/kiln-copy"
 	cd nobody
 	setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "
 		head -c $((OFF + SIZE + 5242880)) /dev/zero | tr '\0' '\252' >disk.img &&
-		$KILN debug-ext4 $OPTS mkfs disk.img fix" || { echo "rootless mkfs failed"; exit 1; }
+		$SCRATCH/kiln-copy debug-ext4 $OPTS mkfs disk.img fix" || { echo "rootless mkfs failed"; exit 1; }
 	cmp disk.img ../disk.img
 	cd ..
 fi
