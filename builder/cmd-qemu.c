@@ -7,6 +7,14 @@
  * has a BIOS boot partition, else UEFI. UEFI variables live in a private copy
  * of the firmware's VARS file beside the image (IMAGE.efivars), like a VM's
  * NVRAM, created on first use.
+ *
+ * --disk FILE adds raw virtio disks after IMAGE (IMAGE is /dev/vda, the first
+ * --disk /dev/vdb …). --boot-disk N boots from disk N instead (1 = IMAGE, 2
+ * = the first --disk, …) without changing that order: each disk becomes a
+ * virtio-blk-pci device and disk N gets bootindex=0, which SeaBIOS and OVMF
+ * both honour. Its GPT then says the architecture and default firmware, and
+ * its NVRAM copy is used (e.g. a target disk first, an installer medium
+ * second, booting the medium).
  */
 #include "common.h"
 #include "commands.h"
@@ -18,6 +26,7 @@
 #define OVMF_VARS "/usr/share/OVMF/OVMF_VARS_4M.fd"
 #define AAVMF_CODE "/usr/share/AAVMF/AAVMF_CODE.fd"
 #define AAVMF_VARS "/usr/share/AAVMF/AAVMF_VARS.fd"
+#define QEMU_USAGE "kiln qemu [--firmware bios|uefi] [--disk FILE]... [--boot-disk N] [--memory MiB] [--print] IMAGE"
 
 struct image_kind {
 	bool aarch64;
@@ -135,6 +144,7 @@ int cmd_qemu(int argc, char **argv)
 		{ "firmware", required_argument, NULL, 'f' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "memory", required_argument, NULL, 'm' },
+		{ "boot-disk", required_argument, NULL, 'b' },
 		{ "print", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -142,6 +152,8 @@ int cmd_qemu(int argc, char **argv)
 	const char *firmware = NULL, *memory = NULL;
 	char **extra = NULL, **v = NULL;
 	size_t nextra = 0, n = 0;
+	unsigned long boot_disk = 0;     /* 0: no --boot-disk, plain if=virtio drives */
+	char *end;
 	bool print_only = false;
 	struct image_kind kind;
 	int c, r;
@@ -154,25 +166,40 @@ int cmd_qemu(int argc, char **argv)
 			extra[nextra++] = optarg;
 			break;
 		case 'm': memory = optarg; break;
+		case 'b':
+			errno = 0;
+			boot_disk = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || boot_disk < 1 || boot_disk > 64) {
+				error("--boot-disk: '%s' is not a disk number (1 = IMAGE, 2 = the first --disk)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'p': print_only = true; break;
 		case 'h':
-			printf("usage: kiln qemu [--firmware bios|uefi] [--disk FILE]... [--memory MiB] [--print] IMAGE\n");
+			printf("usage: %s\n", QEMU_USAGE);
 			return 0;
 		default: return EXIT_USAGE;
 		}
 	}
 	if (optind + 1 != argc) {
-		error("usage: kiln qemu [--firmware bios|uefi] [--disk FILE]... [--memory MiB] [--print] IMAGE");
+		error("usage: %s", QEMU_USAGE);
+		return EXIT_USAGE;
+	}
+	if (boot_disk > nextra + 1) {
+		error("--boot-disk %lu: there %s only %zu disk%s (IMAGE and %zu --disk)", boot_disk,
+		      nextra ? "are" : "is", nextra + 1, nextra ? "s" : "", nextra);
 		return EXIT_USAGE;
 	}
 	const char *image = argv[optind];
-	r = detect(image, &kind);
+	/* the disk booted says the arch, default firmware and NVRAM */
+	const char *boot_image = boot_disk > 1 ? extra[boot_disk - 2] : image;
+	r = detect(boot_image, &kind);
 	if (r == -EINVAL) {
-		error("%s: not a kiln image (no GPT found)", image);
+		error("%s: not a kiln image (no GPT found)", boot_image);
 		return 1;
 	}
 	if (r < 0)
-		return error_errno(r, "cannot read %s", image) ? 1 : 1;
+		return error_errno(r, "cannot read %s", boot_image) ? 1 : 1;
 	if (!firmware)
 		firmware = kind.has_bios_part ? "bios" : "uefi";
 	if (strcmp(firmware, "bios") && strcmp(firmware, "uefi")) {
@@ -180,11 +207,11 @@ int cmd_qemu(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (kind.aarch64 && !strcmp(firmware, "bios")) {
-		error("%s: aarch64 images boot with UEFI only", image);
+		error("%s: aarch64 images boot with UEFI only", boot_image);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(firmware, "bios") && !kind.has_bios_part) {
-		error("%s: the image has no BIOS boot partition; boot it with --firmware uefi", image);
+		error("%s: the image has no BIOS boot partition; boot it with --firmware uefi", boot_image);
 		return EXIT_USAGE;
 	}
 
@@ -204,9 +231,9 @@ int cmd_qemu(int argc, char **argv)
 		addv(&v, &n, fixed[i]);
 	if (!strcmp(firmware, "uefi")) {
 		_cleanup_free_ char *vars = NULL;
-		r = ensure_vars(image, kind.aarch64 ? AAVMF_VARS : OVMF_VARS, &vars);
+		r = ensure_vars(boot_image, kind.aarch64 ? AAVMF_VARS : OVMF_VARS, &vars);
 		if (r < 0)
-			return error_errno(r, "cannot create the UEFI variable store for %s", image) ? 1 : 1;
+			return error_errno(r, "cannot create the UEFI variable store for %s", boot_image) ? 1 : 1;
 		_cleanup_free_ char *code = xasprintf("if=pflash,format=raw,unit=0,readonly=on,file=%s",
 						      kind.aarch64 ? AAVMF_CODE : OVMF_CODE);
 		_cleanup_free_ char *varsd = xasprintf("if=pflash,format=raw,unit=1,file=%s", vars);
@@ -215,13 +242,25 @@ int cmd_qemu(int argc, char **argv)
 		addv(&v, &n, "-drive");
 		addv(&v, &n, varsd);
 	}
-	_cleanup_free_ char *d0 = xasprintf("file=%s,format=%s,if=virtio", image, kind.qcow2 ? "qcow2" : "raw");
-	addv(&v, &n, "-drive");
-	addv(&v, &n, d0);
-	for (size_t i = 0; i < nextra; i++) {
-		_cleanup_free_ char *d = xasprintf("file=%s,format=raw,if=virtio", extra[i]);
+	struct image_kind first = kind;
+	if (boot_image != image && detect(image, &first) < 0)
+		first.qcow2 = false;    /* not a kiln image: a raw disk like any --disk */
+	for (size_t i = 0; i <= nextra; i++) {
+		const char *file = i ? extra[i - 1] : image;
+		const char *format = !i && first.qcow2 ? "qcow2" : "raw";
 		addv(&v, &n, "-drive");
+		if (!boot_disk) {
+			_cleanup_free_ char *d = xasprintf("file=%s,format=%s,if=virtio", file, format);
+			addv(&v, &n, d);
+			continue;
+		}
+		/* if=virtio takes no bootindex: the same virtio-blk-pci device by hand */
+		_cleanup_free_ char *d = xasprintf("file=%s,format=%s,if=none,id=disk%zu", file, format, i + 1);
+		_cleanup_free_ char *dev = xasprintf("virtio-blk-pci,drive=disk%zu%s", i + 1,
+						     i + 1 == boot_disk ? ",bootindex=0" : "");
 		addv(&v, &n, d);
+		addv(&v, &n, "-device");
+		addv(&v, &n, dev);
 	}
 	if (print_only) {
 		for (size_t i = 0; i < n; i++)
