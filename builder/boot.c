@@ -1,11 +1,11 @@
 #include "boot.h"
 
-#include <dirent.h>
 #include <libgen.h>
 
 #include "bootloader.h"
 #include "derivation.h"
 #include "fsutil.h"
+#include "kernel.h"
 #include "mkinitrd.h"
 #include "nar.h"
 
@@ -57,27 +57,6 @@ char *boot_init_binary(const char *arch)
 	return path;
 }
 
-/* The package of debs shipping boot/vmlinuz-* (the kernel image package). */
-static const struct deb_entry *kernel_entry(const struct store *s, const struct deb_set *debs)
-{
-	for (size_t i = 0; i < debs->n; i++) {
-		_cleanup_free_ char *real = store_real_path(s, debs->v[i].path);
-		_cleanup_free_ char *boot = real ? path_join(real, "boot") : NULL;
-		DIR *d = boot ? opendir(boot) : NULL;
-		struct dirent *de;
-		bool found = false;
-		if (!d)
-			continue;
-		while ((de = readdir(d)))
-			if (!strncmp(de->d_name, "vmlinuz-", 8))
-				found = true;
-		closedir(d);
-		if (found)
-			return &debs->v[i];
-	}
-	return NULL;
-}
-
 /* Puts the init binary into the store (content-addressed) so the initrd's
  * derivation names exactly the bytes it embeds. */
 static int add_init(struct store *s, const char *arch, char **ret_path, struct strbuf *err)
@@ -125,18 +104,15 @@ static char *join_modules(const struct kiln_config *c)
 int boot_realise_initrd(struct store *s, const struct kiln_config *c, const struct deb_set *debs,
 			char **ret_path, struct strbuf *err)
 {
-	const struct deb_entry *kernel = kernel_entry(s, debs);
+	const struct deb_entry *kernel = kernel_package(s, c, debs, err);
 	const struct deb_entry *fsck = deb_set_find(debs, "e2fsck-static");
 	_cleanup_free_ char *init = NULL, *path = NULL, *modules = join_modules(c);
 	_cleanup_free_ char *stamp = xasprintf("%" PRId64, kiln_timestamp());
 	struct derivation d;
 	int r;
 
-	if (!kernel) {
-		strbuf_addf(err, "%s:%d: boot.kernel: no package of '%s' ships boot/vmlinuz-*",
-			    c->kernel.loc.file, c->kernel.loc.line, c->kernel.value);
+	if (!kernel)
 		return -1;
-	}
 	if (add_init(s, c->arch, &init, err) < 0)
 		return -1;
 	derivation_init(&d, "initrd", "initrd");

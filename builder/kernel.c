@@ -15,8 +15,7 @@
 /* Bump whenever this file changes what a kernel path holds for the same inputs. */
 #define KERNEL_FORMAT "1"
 
-/* The one "vmlinuz-<kver>" in real/boot (the bytewise greatest), or -ENOENT. */
-static int find_vmlinuz(const char *real, char **ret_kver)
+int kernel_find_vmlinuz(const char *real, char **ret_kver)
 {
 	_cleanup_free_ char *boot = path_join(real, "boot");
 	DIR *d = opendir(boot);
@@ -59,7 +58,7 @@ const struct deb_entry *kernel_package(const struct store *s, const struct kiln_
 		if (!path_list_has(&closure, debs->v[i].path))
 			continue;
 		real = store_real_path(s, debs->v[i].path);
-		if (real && find_vmlinuz(real, &kver) == 0)
+		if (real && kernel_find_vmlinuz(real, &kver) == 0)
 			found = &debs->v[i];
 	}
 	path_list_release(&root);
@@ -299,7 +298,7 @@ int kernel_realise(struct store *s, const struct kiln_config *c, const struct de
 	if (!pkg)
 		return -1;
 	real = store_real_path(s, pkg->path);
-	if (!real || find_vmlinuz(real, &kver) < 0) {
+	if (!real || kernel_find_vmlinuz(real, &kver) < 0) {
 		strbuf_addf(err, "kernel package %s holds no boot/vmlinuz-*", pkg->path);
 		return -1;
 	}

@@ -110,32 +110,6 @@ static int plan_sw(struct store *s, const struct system_spec *sp, struct plan *p
 	return 0;
 }
 
-/* The one "vmlinuz-<kver>" in real/boot, or -ENOENT. */
-static int find_vmlinuz(const char *real, char **ret_kver)
-{
-	_cleanup_free_ char *boot = path_join(real, "boot");
-	DIR *d = opendir(boot);
-	struct dirent *de;
-	char *kver = NULL;
-
-	if (!d)
-		return -ENOENT;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "vmlinuz-", 8) || !de->d_name[8])
-			continue;
-		/* several kernels in one package: take the bytewise greatest, deterministically */
-		if (!kver || strcmp(de->d_name + 8, kver) > 0) {
-			free(kver);
-			kver = xstrdup(de->d_name + 8);
-		}
-	}
-	closedir(d);
-	if (!kver)
-		return -ENOENT;
-	*ret_kver = kver;
-	return 0;
-}
-
 /* The kernel: the override path, else the first package (dependency
  * order) of boot.kernel's closure that ships /boot/vmlinuz-*. */
 static int plan_kernel(struct store *s, const struct system_spec *sp, struct plan *p,
@@ -148,7 +122,7 @@ static int plan_kernel(struct store *s, const struct system_spec *sp, struct pla
 
 	if (sp->kernel) {
 		_cleanup_free_ char *real = store_real_path(s, sp->kernel);
-		if (!real || find_vmlinuz(real, &p->kver) < 0) {
+		if (!real || kernel_find_vmlinuz(real, &p->kver) < 0) {
 			add_err(err, "kernel %s holds no boot/vmlinuz-*", sp->kernel);
 			return -1;
 		}
@@ -168,7 +142,7 @@ static int plan_kernel(struct store *s, const struct system_spec *sp, struct pla
 		if (!path_list_has(&kclosure, e->path))
 			continue;
 		real = store_real_path(s, e->path);
-		if (find_vmlinuz(real, &p->kver) == 0)
+		if (kernel_find_vmlinuz(real, &p->kver) == 0)
 			p->kernel_path = xstrdup(e->path);
 	}
 	path_list_release(&root);
