@@ -37,6 +37,7 @@
 
 struct installer_opts {
 	const char *config, *out, *size;
+	bool force;
 };
 
 static int parse_args(int argc, char **argv, struct installer_opts *o)
@@ -44,6 +45,7 @@ static int parse_args(int argc, char **argv, struct installer_opts *o)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "size", required_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -53,11 +55,12 @@ static int parse_args(int argc, char **argv, struct installer_opts *o)
 		switch (c) {
 		case 'o': o->out = optarg; break;
 		case 's': o->size = optarg; break;
+		case 'y': o->force = true; break;
 		default: return -1;
 		}
 	}
 	if (optind + 1 != argc || !o->out) {
-		error("usage: kiln installer CONFIG -o OUT [--size SIZE]");
+		error("usage: kiln installer CONFIG -o OUT [--size SIZE] [--force]");
 		return -1;
 	}
 	o->config = argv[optind];
@@ -210,6 +213,10 @@ int cmd_installer(int argc, char **argv)
 	if (o.size && (parse_size(o.size, &size) < 0 || size == 0)) {
 		error("--size: '%s' is not a size (e.g. 2G, 512M)", o.size);
 		return EXIT_USAGE;
+	}
+	if (!o.force && access(o.out, F_OK) == 0) {
+		error("%s exists; use --force to replace it", o.out);
+		return 1;
 	}
 	if (kiln_open_host_store(&s) < 0)
 		return 1;

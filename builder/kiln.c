@@ -15,7 +15,7 @@ static const struct command commands[] = {
 	{ "nar", cmd_nar, "kiln nar dump|hash|path ... (NAR and store paths of local files)" },
 	{ "config", cmd_config, "kiln config [--origins] CONFIG (the merged, checked configuration)" },
 	{ "image", cmd_image, "kiln image CONFIG -o OUT [--format raw|qcow2] [--firmware bios|uefi|both] [--size SIZE] [--force]" },
-	{ "installer", cmd_installer, "kiln installer CONFIG -o OUT [--size SIZE] (an unattended installer medium for installer.target)" },
+	{ "installer", cmd_installer, "kiln installer CONFIG -o OUT [--size SIZE] [--force] (an unattended installer medium for installer.target)" },
 	{ "fetch", cmd_fetch, "kiln fetch CONFIG (fetch and unpack the locked packages; print them)" },
 	{ "deb-unpack", cmd_deb_unpack, "kiln deb-unpack [--name PKG] [--sha256 HEX] FILE.deb (unpack one .deb into the store)" },
 	{ "qemu", cmd_qemu, "kiln qemu [--firmware bios|uefi] [--disk FILE]... [--print] IMAGE" },

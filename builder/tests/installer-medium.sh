@@ -124,6 +124,10 @@ for p in "$target" "$installer" "$bl"; do
 done
 
 # refusals
+echo precious >kept.img
+"$KILN" installer "$C/installer.cfg" -o kept.img 2>err; rc=$?
+[ $rc = 1 ] && grep -q 'kept.img exists; use --force' err && [ "$(cat kept.img)" = precious ] &&
+	ok "an existing OUT without --force: refused, untouched" || fail "existing OUT: rc $rc: $(cat err)"
 "$KILN" installer "$C/minimal.cfg" -o none.img 2>err; rc=$?
 [ $rc = 2 ] && grep -q 'no installer block' err && [ ! -e none.img ] && [ ! -e none.img.kiln-tmp ] &&
 	ok "no installer block: exit 2" || fail "no installer block: rc $rc: $(cat err)"
