@@ -7,8 +7,9 @@
 #
 # Both link lib/ compiled for their architecture ($(BUILD)/<arch>/lib/libkiln.a
 # from INIT_LIB_SRC) and libext2fs, libblkid,
-# libuuid, libcom_err and libcrypto statically, so the installer's init can
-# later use the same disk writer as `kiln image`.
+# libuuid and libcom_err statically, so the installer's init can use the
+# same disk writer as `kiln image`. sha256 is lib/sha256-builtin.c there
+# (-DKILN_SHA256_BUILTIN): a static libcrypto made the init ~5 MB.
 
 INIT_SRC     := $(sort $(filter-out %_test.c,$(wildcard initrd/init*.c)))
 # The lib/ files the init needs (install mode adds the disk writer's here).
@@ -17,11 +18,11 @@ INIT_SRC     := $(sort $(filter-out %_test.c,$(wildcard initrd/init*.c)))
 INIT_LIB_SRC ?= lib/strbuf.c lib/fsutil.c \
                 lib/install.c lib/target.c lib/signature.c lib/events.c lib/recover.c \
                 lib/disk.c lib/gpt.c lib/guid.c lib/biosboot.c $(filter-out %_test.c,$(wildcard lib/ext4*.c lib/fat*.c)) \
-                lib/store.c lib/storepath.c lib/nar.c lib/hash.c lib/refscan.c
-INIT_LDLIBS  := -lext2fs -lcom_err -lblkid -luuid -lcrypto -lpthread
+                lib/store.c lib/storepath.c lib/nar.c lib/hash.c lib/sha256-builtin.c lib/refscan.c
+INIT_LDLIBS  := -lext2fs -lcom_err -lblkid -luuid -lpthread
 # Each function and object in its own section, so the linker drops what
 # the init never calls; -s: the initrd carries no debug info.
-INIT_CFLAGS   = $(CFLAGS) -ffunction-sections -fdata-sections
+INIT_CFLAGS   = $(CFLAGS) -ffunction-sections -fdata-sections -DKILN_SHA256_BUILTIN
 INIT_LDFLAGS := -static -s -Wl,--gc-sections
 
 # ---- x86_64 ----

@@ -1,14 +1,36 @@
 /*
  * hash.c — sha256 through OpenSSL's EVP interface (so the CPU's SHA
- * extensions are used), hex, and Nix's base32 and compressHash.
+ * extensions are used; static target programs use sha256-builtin.c
+ * instead), hex, and Nix's base32 and compressHash.
  */
 #include "hash.h"
 #include "strbuf.h"
-
-#include <openssl/evp.h>
+#include "sha256-builtin.h"
 
 /* Large reads keep syscall overhead far below the cost of hashing. */
 #define HASH_READ_BUF (512 * 1024)
+
+#ifdef KILN_SHA256_BUILTIN
+/* static target programs: the portable implementation (sha256-builtin.h says why) */
+void sha256_init(struct sha256_ctx *c)
+{
+	c->evp = xmalloc(sizeof(struct sha256_state));
+	sha256_builtin_init(c->evp);
+}
+
+void sha256_update(struct sha256_ctx *c, const void *data, size_t len)
+{
+	sha256_builtin_update(c->evp, data, len);
+}
+
+void sha256_final(struct sha256_ctx *c, uint8_t out[SHA256_LEN])
+{
+	sha256_builtin_final(c->evp, out);
+	free(c->evp);
+	c->evp = NULL;
+}
+#else
+#include <openssl/evp.h>
 
 void sha256_init(struct sha256_ctx *c)
 {
@@ -34,6 +56,7 @@ void sha256_final(struct sha256_ctx *c, uint8_t out[SHA256_LEN])
 	EVP_MD_CTX_free(c->evp);
 	c->evp = NULL;
 }
+#endif
 
 void sha256_buf(const void *data, size_t len, uint8_t out[SHA256_LEN])
 {
