@@ -24,6 +24,11 @@ command -v setpriv >/dev/null || { echo "skipped: setpriv (util-linux) is missin
 id nobody >/dev/null 2>&1 && getent group nogroup >/dev/null ||
 	{ echo "skipped: no user nobody / group nogroup"; exit 77; }
 
+# A chroot whose / is not world-searchable (fresh-check's mktemp'd root is
+# 0700) lets nobody run nothing at all: that is the environment, not kiln.
+setpriv --reuid=nobody --regid=nogroup --clear-groups /bin/true 2>/dev/null ||
+	{ echo "skipped: nobody cannot run /bin/true here (/ is $(stat -c %A /)): no unprivileged user can run anything"; exit 77; }
+
 export KILN_STATE_DIR="$BUILD/image-tests-state"
 mkdir -p "$KILN_STATE_DIR"
 if ! dir=$("$SRC/tools/images-dir" "$BUILD" 2>"$SCRATCH/images-dir.err"); then

@@ -78,7 +78,10 @@ mkdir again && cd again && umask 077 && mkfix fix && chmod 755 fix fix/sub fix/e
 cmp disk.img again/disk.img
 
 # rootless: an unprivileged user makes the same bytes in a file it owns
-if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+	! setpriv --reuid=65534 --regid=65534 --clear-groups /bin/true 2>/dev/null; then
+	echo "rootless part skipped: uid 65534 cannot run /bin/true here (/ is $(stat -c %A /)); builder/tests/image-rootless.sh says the same"
+elif [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	mkdir -p nobody && cp -a again/fix nobody/ && chown -R 65534:65534 nobody
 	# the build tree may sit below a directory nobody cannot enter (/root):
 	# nobody runs a copy of the CLI from the scratch directory
