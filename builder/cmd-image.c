@@ -126,14 +126,9 @@ int cmd_image(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o) < 0)
 		return EXIT_USAGE;
-	if (o.size && (parse_size(o.size, &size) < 0 || size == 0)) {
-		error("--size: '%s' is not a size (e.g. 2G, 512M)", o.size);
-		return EXIT_USAGE;
-	}
-	if (!o.force && access(o.out, F_OK) == 0) {
-		error("%s exists; use --force to replace it", o.out);
-		return 1;
-	}
+	rc = image_check_output(o.out, o.force, o.size, &size);
+	if (rc != 0)
+		return rc;
 	if (kiln_open_host_store(&s) < 0)
 		return 1;
 	rc = image_prepare(&s, o.config, o.firmware, &b);

@@ -46,6 +46,20 @@ static uint64_t closure_root_size(const struct store *s, const struct path_list 
 	return disk_root_size_for(bytes + files * 2048, files);
 }
 
+int image_check_output(const char *out, bool force, const char *size, uint64_t *ret_size)
+{
+	*ret_size = 0;
+	if (size && (parse_size(size, ret_size) < 0 || *ret_size == 0)) {
+		error("--size: '%s' is not a size (e.g. 2G, 512M)", size);
+		return EXIT_USAGE;
+	}
+	if (!force && access(out, F_OK) == 0) {
+		error("%s exists; use --force to replace it", out);
+		return 1;
+	}
+	return 0;
+}
+
 void image_progress(void *opaque, const char *phase, uint64_t done, uint64_t total)
 {
 	int *last = opaque;

@@ -47,6 +47,11 @@ void image_layout(const struct image_build *b, uint64_t size, struct disk_layout
 /* disk_write's content for b, reading from s (valid while b lives). */
 void image_content(const struct image_build *b, const struct store *s, struct disk_content *ret);
 
+/* The checks every command writing a disk makes before any work: --size
+ * (NULL = automatic; *ret_size 0) parses, and an existing out is only
+ * replaced with force. Prints the error; returns 0 or the exit code. */
+int image_check_output(const char *out, bool force, const char *size, uint64_t *ret_size);
+
 /* Prints "kiln: copying the closure: N%" lines (a disk_progress_fn; opaque: int, init -1). */
 void image_progress(void *opaque, const char *phase, uint64_t done, uint64_t total);
 
