@@ -367,6 +367,22 @@ static bool applet_dir_ok(const char *line, const char **ret_name)
 	return false;
 }
 
+/* The link text that, placed at from (relative to the sw root), reaches to
+ * (relative to the sw root): "busybox" within one directory, else "../"
+ * for each directory of from, then to. Caller frees. */
+static char *sw_relative_link(const char *from, const char *to)
+{
+	const char *slash = strrchr(from, '/'), *tslash = strrchr(to, '/');
+	struct strbuf sb = STRBUF_INIT;
+
+	if (slash && tslash && slash - from == tslash - to && !strncmp(from, to, slash - from))
+		return xstrdup(tslash + 1);
+	for (const char *p = from; (p = strchr(p, '/')); p++)
+		strbuf_adds(&sb, "../");
+	strbuf_adds(&sb, to);
+	return strbuf_detach(&sb, NULL);
+}
+
 int busybox_applets(const char *real_bin, const char *target, struct sw_fallbacks *ret,
 		    struct strbuf *err)
 {
@@ -401,7 +417,12 @@ int busybox_applets(const char *real_bin, const char *target, struct sw_fallback
 		if (nl)
 			*nl = '\0';
 		if (applet_dir_ok(line, &name) && strcmp(name, "busybox")) {
-			sw_fallbacks_add(ret, line, target);
+			if (target[0] == '/') {
+				sw_fallbacks_add(ret, line, target);
+			} else {
+				_cleanup_free_ char *rel = sw_relative_link(line, target);
+				sw_fallbacks_add(ret, line, rel);
+			}
 			count++;
 		}
 	}

@@ -22,7 +22,7 @@
 
 /* The derivation cannot see kiln's own code: bump this whenever a change here,
  * in sw.c or in etc.c changes what a system path holds for the same inputs. */
-#define SYSTEM_FORMAT "2"
+#define SYSTEM_FORMAT "3"
 
 struct plan {
 	struct path_list sw_closure;   /* store paths of the packages merged into sw */
@@ -244,8 +244,8 @@ static int write_sw(struct store *s, const struct system_spec *sp, struct plan *
 	}
 	if (bb) {
 		_cleanup_free_ char *real = path_join(bb->real, "bin/busybox");
-		_cleanup_free_ char *target = path_join(bb->path, "bin/busybox");
-		if (busybox_applets(real, target, &applets, err) < 0)
+		/* relative links: fast symlinks, no data block each (system.h) */
+		if (busybox_applets(real, "bin/busybox", &applets, err) < 0)
 			r = -1;
 	}
 	if (r == 0)

@@ -143,6 +143,24 @@ TEST(busybox_applets_from_list_full)
 	strbuf_release(&err);
 }
 
+TEST(busybox_applets_relative_to_sw_are_short)
+{
+	_cleanup_free_ char *bin = path_join(fixtures(), "fake-busybox/bin/busybox");
+	struct sw_fallbacks f = SW_FALLBACKS_INIT;
+	struct strbuf err = STRBUF_INIT;
+
+	CHECK(busybox_applets(bin, "bin/busybox", &f, &err) == 0);
+	CHECK_EQ(f.n, 5);
+	CHECK_STREQ(f.v[0].rel, "bin/sh");
+	CHECK_STREQ(f.v[0].target, "busybox");           /* same directory */
+	CHECK_STREQ(f.v[2].rel, "sbin/init");
+	CHECK_STREQ(f.v[2].target, "../bin/busybox");
+	CHECK_STREQ(f.v[4].rel, "usr/sbin/x");
+	CHECK_STREQ(f.v[4].target, "../../bin/busybox");
+	sw_fallbacks_release(&f);
+	strbuf_release(&err);
+}
+
 TEST(merge_links_files_keeps_symlinks_and_fills_applets)
 {
 	struct sw_pkg p[2] = { fixture_pkg("fake-busybox"), fixture_pkg("tool-a") };
