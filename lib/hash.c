@@ -1,11 +1,11 @@
 /*
- * hash.c — sha256 through OpenSSL's EVP interface (so the CPU's SHA
- * extensions are used; static target programs use sha256-builtin.c
- * instead), hex, and Nix's base32 and compressHash.
+ * hash.c — sha256 (Nettle on the host, sha256-nettle.h; static target
+ * programs use sha256-builtin.c), hex, and Nix's base32 and compressHash.
  */
 #include "hash.h"
 #include "strbuf.h"
 #include "sha256-builtin.h"
+#include "sha256-nettle.h"
 
 /* Large reads keep syscall overhead far below the cost of hashing. */
 #define HASH_READ_BUF (512 * 1024)
@@ -14,47 +14,38 @@
 /* static target programs: the portable implementation (sha256-builtin.h says why) */
 void sha256_init(struct sha256_ctx *c)
 {
-	c->evp = xmalloc(sizeof(struct sha256_state));
-	sha256_builtin_init(c->evp);
+	c->state = xmalloc(sizeof(struct sha256_state));
+	sha256_builtin_init(c->state);
 }
 
 void sha256_update(struct sha256_ctx *c, const void *data, size_t len)
 {
-	sha256_builtin_update(c->evp, data, len);
+	sha256_builtin_update(c->state, data, len);
 }
 
 void sha256_final(struct sha256_ctx *c, uint8_t out[SHA256_LEN])
 {
-	sha256_builtin_final(c->evp, out);
-	free(c->evp);
-	c->evp = NULL;
+	sha256_builtin_final(c->state, out);
+	free(c->state);
+	c->state = NULL;
 }
 #else
-#include <openssl/evp.h>
-
+/* the host CLI: Nettle (sha256-nettle.h says why) */
 void sha256_init(struct sha256_ctx *c)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-
-	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		abort(); /* out of memory: unrecoverable, as with xmalloc */
-	c->evp = md;
+	c->state = sha256_nettle_new();
 }
 
 void sha256_update(struct sha256_ctx *c, const void *data, size_t len)
 {
-	if (len && EVP_DigestUpdate(c->evp, data, len) != 1)
-		abort();
+	if (len)
+		sha256_nettle_update(c->state, data, len);
 }
 
 void sha256_final(struct sha256_ctx *c, uint8_t out[SHA256_LEN])
 {
-	unsigned int n = 0;
-
-	if (EVP_DigestFinal_ex(c->evp, out, &n) != 1 || n != SHA256_LEN)
-		abort();
-	EVP_MD_CTX_free(c->evp);
-	c->evp = NULL;
+	sha256_nettle_final(c->state, out);
+	c->state = NULL;
 }
 #endif
 

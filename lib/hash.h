@@ -1,6 +1,6 @@
 /*
- * hash.h — sha256 (OpenSSL's libcrypto underneath, for its SHA-NI/ARMv8 code
- * paths: NAR hashing must keep up with sha256sum) and Nix's encodings of a
+ * hash.h — sha256 (Nettle underneath on the host, for its SHA-NI/ARMv8 code
+ * paths: NAR hashing must keep up with sha256sum; sha256-nettle.h) and Nix's encodings of a
  * digest: lowercase hex and Nix base32 (alphabet "0123456789abcdfghijklmnpqrsvwxyz",
  * least-significant 5-bit group first, as Nix prints it).
  */
@@ -14,7 +14,7 @@
 #define SHA256_B32_LEN 52 /* Nix base32 of 32 bytes */
 
 struct sha256_ctx {
-	void *evp; /* EVP_MD_CTX */
+	void *state; /* the backend's, allocated by sha256_init */
 };
 
 /* Streaming interface. init allocates; final writes the digest and frees. */

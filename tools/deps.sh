@@ -7,7 +7,8 @@ set -eu
 
 PACKAGES="
 build-essential pkg-config file
-libconfig-dev libarchive-dev libext2fs-dev libblkid-dev uuid-dev comerr-dev libssl-dev
+libconfig-dev libarchive-dev libext2fs-dev libblkid-dev uuid-dev comerr-dev nettle-dev
+liblzma-dev libzstd-dev liblz4-dev libbz2-dev zlib1g-dev
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 nix-bin
 qemu-system-x86 qemu-system-arm qemu-user qemu-utils ovmf qemu-efi-aarch64
