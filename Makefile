@@ -28,12 +28,13 @@ KILN_CPPFLAGS := -Ilib -Ibuilder -Iinitrd -Ibootloader -D_GNU_SOURCE -D_FILE_OFF
 KILN_CPPFLAGS += -fvisibility=hidden
 HOST_PKGS := libconfig libarchive ext2fs blkid uuid nettle com_err
 HOST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(HOST_PKGS) 2>/dev/null)
-# libarchive is linked statically: as a shared library it drags libxml2,
-# ICU and libstdc++ into every kiln command (~4 ms of loading and
-# relocation), for archive formats kiln never reads; the compression
-# libraries below are the ones its ar, tar and filter code calls.
-HOST_LIBS   = -Wl,--as-needed -Wl,-Bstatic -larchive -Wl,-Bdynamic -llzma -lzstd -llz4 -lbz2 -lz \
-              $(shell $(PKG_CONFIG) --libs $(filter-out libarchive,$(HOST_PKGS)) 2>/dev/null)
+# Everything but libc and libconfig is linked statically: each shared
+# library costs every kiln command its loading and relocation (libarchive
+# alone dragged in libxml2, ICU and libstdc++ for formats kiln never reads),
+# and a switch or a no-op build is a few tens of milliseconds of work.
+# libconfig stays shared: its static archive defines strbuf_release too.
+HOST_LIBS   = -Wl,--as-needed -lconfig -Wl,-Bstatic -larchive -lext2fs -lcom_err -lblkid -luuid \
+              -lnettle -llzma -lzstd -llz4 -lbz2 -lz -Wl,-Bdynamic
 
 LIB_SRC      := $(sort $(filter-out %_test.c,$(wildcard lib/*.c)))
 # builder/ links the host-side code of initrd/ (cpio, module selection) and

@@ -12,8 +12,9 @@
  * mounted), it never reopens the device (so an O_EXCL block device or an
  * unlinked temp file works), it counts the bytes written (kiln switch
  * reports them, issue 4), it zeroes ranges by punching holes in image files
- * (sparse images, fast) or BLKZEROOUT on block devices, and it keeps no
- * block cache of its own: the kernel's page cache already is one.
+ * (sparse images, fast) or BLKZEROOUT on block devices, and its block cache
+ * writes each metadata block once per flush instead of once per change
+ * (ext4_io.c).
  *
  * libext2fs opens a channel from a name string only; the name carries the
  * address of the caller's struct ext4_io_target ("kiln-ext4:<hex>"), so
@@ -32,6 +33,7 @@ struct ext4_io_target {
 	uint64_t bytes_zeroed;   /* bytes zeroed by hole punching / BLKZEROOUT */
 	uint64_t bytes_read;
 	bool block_device;
+	struct ext4_io_cache *cache; /* ext4_io.c's; NULL when empty */
 };
 
 /* The manager (static, constant; libext2fs's type is not const-qualified). */
