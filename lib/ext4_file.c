@@ -519,9 +519,14 @@ static int check_target(struct ext4 *e, ext2_ino_t parent, const char *name, boo
 	return LINUX_S_ISDIR(in.i_mode) ? -EISDIR : 0;
 }
 
-int ext4_write_file(struct ext4 *e, const char *path, const void *data, size_t len, mode_t mode)
+/* Creates path as a regular file holding data (mode S_IFREG | permissions)
+ * or as a symlink to the string data (mode S_IFLNK), replacing an existing
+ * non-directory when replace is set. */
+static int make_entry(struct ext4 *e, const char *path, mode_t mode, const void *data,
+		      size_t len, bool replace)
 {
 	_cleanup_free_ char *p = xstrdup(path);
+	bool link = S_ISLNK(mode);
 	ext2_ino_t parent, ino;
 	const char *name;
 	int r = check_writable(e);
@@ -529,42 +534,28 @@ int ext4_write_file(struct ext4 *e, const char *path, const void *data, size_t l
 	if (r >= 0)
 		r = ext4_split(e, p, &parent, &name);
 	if (r >= 0 && !*name)
-		r = -EISDIR;
-	if (r >= 0)
-		r = check_target(e, parent, name, true);
-	if (r >= 0)
-		r = ext4_new_file(e, parent, mode, -1, data, len, &ino);
-	if (r >= 0)
-		r = install(e, parent, name, ino, S_IFREG, true);
-	return r;
-}
-
-static int make_symlink(struct ext4 *e, const char *path, const char *target, bool replace)
-{
-	_cleanup_free_ char *p = xstrdup(path);
-	ext2_ino_t parent, ino;
-	const char *name;
-	int r = check_writable(e);
-
-	if (r >= 0)
-		r = ext4_split(e, p, &parent, &name);
-	if (r >= 0 && !*name)
-		r = -EEXIST;
+		r = link ? -EEXIST : -EISDIR;
 	if (r >= 0)
 		r = check_target(e, parent, name, replace);
 	if (r >= 0)
-		r = ext4_new_symlink(e, parent, target, &ino);
+		r = link ? ext4_new_symlink(e, parent, data, &ino)
+			 : ext4_new_file(e, parent, mode, -1, data, len, &ino);
 	if (r >= 0)
-		r = install(e, parent, name, ino, S_IFLNK, replace);
+		r = install(e, parent, name, ino, mode & S_IFMT, replace);
 	return r;
+}
+
+int ext4_write_file(struct ext4 *e, const char *path, const void *data, size_t len, mode_t mode)
+{
+	return make_entry(e, path, S_IFREG | (mode & 07777), data, len, true);
 }
 
 int ext4_symlink(struct ext4 *e, const char *path, const char *target)
 {
-	return make_symlink(e, path, target, false);
+	return make_entry(e, path, S_IFLNK, target, 0, false);
 }
 
 int ext4_replace_symlink(struct ext4 *e, const char *path, const char *target)
 {
-	return make_symlink(e, path, target, true);
+	return make_entry(e, path, S_IFLNK, target, 0, true);
 }

@@ -164,22 +164,26 @@ int ext4_copy_dir_contents(struct ext4 *e, const char *host_dir, const char *des
 	return copy_dir_entries(e, fd, dir, true);
 }
 
-/* ---- removing ---- */
+/* ---- an image directory's entries ---- */
 
-struct child {
+/* The entries of an image directory (without . and ..), with their names
+ * when want_names is set. */
+struct dir_entry {
 	ext2_ino_t ino;
 	int ftype;
+	char *name;
 };
 
-struct children {
-	struct child *v;
+struct dir_entries {
+	struct dir_entry *v;
 	size_t n, alloc;
+	bool want_names;
 };
 
-static int collect_child(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int offset,
+static int collect_entry(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int offset,
 			 int blocksize, char *buf, void *priv)
 {
-	struct children *c = priv;
+	struct dir_entries *c = priv;
 	int len = ext2fs_dirent_name_len(d);
 
 	if (!d->inode || (len == 1 && d->name[0] == '.') ||
@@ -191,26 +195,36 @@ static int collect_child(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, in
 	}
 	c->v[c->n].ino = d->inode;
 	c->v[c->n].ftype = ext2fs_dirent_file_type(d);
+	c->v[c->n].name = c->want_names ? xstrndup(d->name, len) : NULL;
 	c->n++;
 	return 0;
 }
+
+static void dir_entries_release(struct dir_entries *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].name);
+	free(c->v);
+}
+
+/* ---- removing ---- */
 
 /* Frees directory dir and everything below it. Entries inside are not
  * unlinked one by one: the directory's blocks go with it. */
 static int free_dir_tree(struct ext4 *e, ext2_ino_t dir)
 {
-	struct children c = { NULL, 0, 0 };
+	struct dir_entries c = { .want_names = false };
 	struct ext2_inode_large in;
 	int r;
 
-	r = ext4_errno(ext2fs_dir_iterate2(e->fs, dir, 0, NULL, collect_child, &c));
+	r = ext4_errno(ext2fs_dir_iterate2(e->fs, dir, 0, NULL, collect_entry, &c));
 	for (size_t i = 0; r >= 0 && i < c.n; i++) {
 		if (c.v[i].ftype == EXT2_FT_DIR)
 			r = free_dir_tree(e, c.v[i].ino);
 		else
 			r = ext4_drop_link(e, c.v[i].ino);
 	}
-	free(c.v);
+	dir_entries_release(&c);
 	if (r >= 0)
 		r = ext4_read_inode(e, dir, &in);
 	if (r >= 0)
@@ -350,49 +364,23 @@ int ext4_readlink(struct ext4 *e, const char *path, struct strbuf *out)
 	return read_inode_data(e, ino, EXT2_I_SIZE(&in), out);
 }
 
-struct dir_names {
-	char **names;
-	size_t n, alloc;
-};
-
-static int collect_name(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int offset,
-			int blocksize, char *buf, void *priv)
+static int cmp_entry_names(const void *a, const void *b)
 {
-	struct dir_names *c = priv;
-	int len = ext2fs_dirent_name_len(d);
-
-	if (!d->inode || (len == 1 && d->name[0] == '.') ||
-	    (len == 2 && d->name[0] == '.' && d->name[1] == '.'))
-		return 0;
-	if (c->n == c->alloc) {
-		c->alloc = c->alloc ? 2 * c->alloc : 32;
-		c->names = xrealloc(c->names, c->alloc * sizeof(*c->names));
-	}
-	/* type and name travel together: the type byte follows the NUL */
-	c->names[c->n] = xmalloc(len + 2);
-	memcpy(c->names[c->n], d->name, len);
-	c->names[c->n][len] = '\0';
-	c->names[c->n][len + 1] = (char)ext2fs_dirent_file_type(d);
-	c->n++;
-	return 0;
+	return strcmp(((const struct dir_entry *)a)->name, ((const struct dir_entry *)b)->name);
 }
 
 int ext4_list_dir(struct ext4 *e, const char *path, ext4_dir_fn *fn, void *opaque)
 {
-	struct dir_names c = { NULL, 0, 0 };
+	struct dir_entries c = { .want_names = true };
 	ext2_ino_t ino;
 	int r = ext4_lookup(e, path, true, &ino);
 
 	if (r >= 0)
-		r = ext4_errno(ext2fs_dir_iterate2(e->fs, ino, 0, NULL, collect_name, &c));
+		r = ext4_errno(ext2fs_dir_iterate2(e->fs, ino, 0, NULL, collect_entry, &c));
 	if (r >= 0 && c.n)
-		qsort(c.names, c.n, sizeof(*c.names), cmp_names);
-	for (size_t i = 0; r >= 0 && i < c.n; i++) {
-		const char *name = c.names[i];
-		r = fn(opaque, name, mode_of_ftype(name[strlen(name) + 1]));
-	}
-	for (size_t i = 0; i < c.n; i++)
-		free(c.names[i]);
-	free(c.names);
+		qsort(c.v, c.n, sizeof(*c.v), cmp_entry_names);
+	for (size_t i = 0; r >= 0 && i < c.n; i++)
+		r = fn(opaque, c.v[i].name, mode_of_ftype(c.v[i].ftype));
+	dir_entries_release(&c);
 	return r < 0 ? r : 0;
 }

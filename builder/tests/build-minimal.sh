@@ -7,9 +7,7 @@
 # clear errors. Needs Debian's archive (the first run downloads ~250 MB into
 # the shared KILN_CACHE_DIR).
 set -u
-failed=0
-fail() { echo "FAIL: $*"; failed=1; }
-ok() { echo "ok $*"; }
+. "$SRC/tools/test-lib.sh"
 
 mkdir -p "$SCRATCH/cfg"
 cp "$SRC"/images/*.cfg "$SCRATCH/cfg/"
@@ -18,7 +16,7 @@ cp "$SRC"/images/*.cfg "$SCRATCH/cfg/"
 for cfg in minimal.cfg minimal-aarch64.cfg; do
 	if ! "$KILN" lock "$SCRATCH/cfg/$cfg" 2>"$SCRATCH/lock.err"; then
 		cat "$SCRATCH/lock.err"
-		if grep -qiE 'could not resolve|temporary failure|failed to fetch|unable to connect|network is unreachable|connection (failed|refused|timed out)' "$SCRATCH/lock.err"; then
+		if archive_unreachable "$SCRATCH/lock.err"; then
 			echo "skipped: Debian's archive is not reachable (kiln lock needs it)"
 			exit 77
 		fi

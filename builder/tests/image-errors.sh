@@ -11,20 +11,9 @@
 # State: $BUILD/image-tests-state, shared by the image-* tests (see
 # image-oracles.sh).
 set -u
-failed=0
-fail() { echo "FAIL: $*"; failed=1; }
-ok() { echo "ok $*"; }
+. "$SRC/tools/test-lib.sh"
 
-export KILN_STATE_DIR="$BUILD/image-tests-state"
-mkdir -p "$KILN_STATE_DIR"
-if ! dir=$("$SRC/tools/images-dir" "$BUILD" 2>"$SCRATCH/images-dir.err"); then
-	cat "$SCRATCH/images-dir.err"
-	if grep -qiE 'could not resolve|temporary failure|failed to fetch|unable to connect|network is unreachable|connection (failed|refused|timed out)' "$SCRATCH/images-dir.err"; then
-		echo "skipped: Debian's archive is not reachable (building the minimal systems needs it)"
-		exit 77
-	fi
-	echo "FAIL: cannot build the shipped minimal systems"; exit 1
-fi
+image_tests_setup
 C="$SCRATCH/cfg"
 mkdir -p "$C" "$SCRATCH/out"
 cp "$dir"/*.cfg "$dir"/kiln.lock "$C/"

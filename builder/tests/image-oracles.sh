@@ -23,20 +23,9 @@
 # each architecture are unpacked once per build dir, not once per test; the
 # store's lock makes sharing safe. Delete the directory to start afresh.
 set -u
-failed=0
-fail() { echo "FAIL: $*"; failed=1; }
-ok() { echo "ok $*"; }
+. "$SRC/tools/test-lib.sh"
 
-export KILN_STATE_DIR="$BUILD/image-tests-state"
-mkdir -p "$KILN_STATE_DIR"
-if ! dir=$("$SRC/tools/images-dir" "$BUILD" 2>"$SCRATCH/images-dir.err"); then
-	cat "$SCRATCH/images-dir.err"
-	if grep -qiE 'could not resolve|temporary failure|failed to fetch|unable to connect|network is unreachable|connection (failed|refused|timed out)' "$SCRATCH/images-dir.err"; then
-		echo "skipped: Debian's archive is not reachable (building the minimal systems needs it)"
-		exit 77
-	fi
-	echo "FAIL: cannot build the shipped minimal systems"; exit 1
-fi
+image_tests_setup
 mkdir -p "$SCRATCH/cfg"
 cp "$dir"/*.cfg "$dir"/kiln.lock "$SCRATCH/cfg/"
 

@@ -15,9 +15,7 @@
 # root build for the comparison uses $BUILD/image-tests-state (shared by the
 # image-* tests, see image-oracles.sh).
 set -u
-failed=0
-fail() { echo "FAIL: $*"; failed=1; }
-ok() { echo "ok $*"; }
+. "$SRC/tools/test-lib.sh"
 
 [ "$(id -u)" = 0 ] || { echo "skipped: the test switches to nobody with setpriv and needs to start as root"; exit 77; }
 command -v setpriv >/dev/null || { echo "skipped: setpriv (util-linux) is missing"; exit 77; }
@@ -29,16 +27,7 @@ id nobody >/dev/null 2>&1 && getent group nogroup >/dev/null ||
 setpriv --reuid=nobody --regid=nogroup --clear-groups /bin/true 2>/dev/null ||
 	{ echo "skipped: nobody cannot run /bin/true here (/ is $(stat -c %A /)): no unprivileged user can run anything"; exit 77; }
 
-export KILN_STATE_DIR="$BUILD/image-tests-state"
-mkdir -p "$KILN_STATE_DIR"
-if ! dir=$("$SRC/tools/images-dir" "$BUILD" 2>"$SCRATCH/images-dir.err"); then
-	cat "$SCRATCH/images-dir.err"
-	if grep -qiE 'could not resolve|temporary failure|failed to fetch|unable to connect|network is unreachable|connection (failed|refused|timed out)' "$SCRATCH/images-dir.err"; then
-		echo "skipped: Debian's archive is not reachable (building the minimal system needs it)"
-		exit 77
-	fi
-	echo "FAIL: cannot build the shipped minimal systems"; exit 1
-fi
+image_tests_setup "the minimal system"
 
 # nobody's home: configuration, cache (all amd64 debs but the smallest, the
 # apt lists if the shared cache has them), state and temporary files
