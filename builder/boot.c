@@ -5,6 +5,7 @@
 #include "bootloader.h"
 #include "derivation.h"
 #include "fsutil.h"
+#include "hashcache.h"
 #include "kernel.h"
 #include "mkinitrd.h"
 #include "nar.h"
@@ -72,7 +73,8 @@ static int add_init(struct store *s, const char *arch, char **ret_path, struct s
 		strbuf_addf(err, "the stage-1 init for %s is not built (make builds initrd/init-%s)", arch, arch);
 		return -1;
 	}
-	r = nar_hash_path(bin, hash, &size);
+	_cleanup_free_ char *cache = s->dbdir ? path_join(s->dbdir, "file-hashes") : NULL;
+	r = hashcache_nar_file(cache, bin, hash, &size);
 	if (r == 0) {
 		_cleanup_free_ char *path = store_path_recursive(s->storedir, hash, name, NULL, false);
 		if (store_is_valid(s, path)) {

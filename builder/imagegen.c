@@ -2,6 +2,7 @@
 #include "imagegen.h"
 #include "derivation.h"
 #include "hash.h"
+#include "hashcache.h"
 
 #include "boot.h"
 #include "common.h"
@@ -80,12 +81,14 @@ int gentool_realise(struct store *s, const char *arch, char **ret_path, struct s
 			*slash = '\0';
 		bin = xasprintf("%s/bootloader/%s", exe, name);
 	}
-	/* input-addressed by the binary's sha256: a valid path costs one hash,
-	 * not a copy and an fsync of the binary on every build */
+	/* input-addressed by the binary's NAR hash: a valid path costs a
+	 * (usually remembered) hash, not a copy and an fsync of the binary */
+	_cleanup_free_ char *cache = s->dbdir ? path_join(s->dbdir, "file-hashes") : NULL;
 	uint8_t hash[SHA256_LEN];
 	char hex[SHA256_HEX_LEN + 1];
 	struct derivation d;
-	r = sha256_file(bin, hash);
+	uint64_t nar_size;
+	r = hashcache_nar_file(cache, bin, hash, &nar_size);
 	if (r < 0) {
 		strbuf_addf(err, "the kiln-generation tool for %s is not built (%s: %s; make builds it)",
 			    arch, bin, strerror(-r));
@@ -93,7 +96,7 @@ int gentool_realise(struct store *s, const char *arch, char **ret_path, struct s
 	}
 	hex_encode(hash, SHA256_LEN, hex);
 	derivation_init(&d, "tool", name);
-	derivation_set_param(&d, "sha256", hex);
+	derivation_set_param(&d, "nar-sha256", hex);
 	_cleanup_free_ char *path = derivation_output_path(&d, s->storedir);
 	derivation_release(&d);
 	if (store_is_valid(s, path)) {
