@@ -368,9 +368,14 @@ int ext4_flush(struct ext4 *e)
 {
 	if (!e->writable)
 		return 0;
-	if (e->fs->flags & (EXT2_FLAG_DIRTY | EXT2_FLAG_IB_DIRTY | EXT2_FLAG_BB_DIRTY))
-		return ext4_errno(ext2fs_flush(e->fs));
-	/* nothing of libext2fs's own is dirty: make earlier writes durable */
+	/* libext2fs's own flush syncs twice (the superblock after everything
+	 * else); without a journal that order buys nothing e2fsck -p does not
+	 * repair, so one sync makes the whole step durable */
+	if (e->fs->flags & (EXT2_FLAG_DIRTY | EXT2_FLAG_IB_DIRTY | EXT2_FLAG_BB_DIRTY)) {
+		errcode_t err = ext2fs_flush2(e->fs, EXT2_FLAG_FLUSH_NO_SYNC);
+		if (err)
+			return ext4_errno(err);
+	}
 	return ext4_errno(io_channel_flush(e->fs->io));
 }
 

@@ -90,20 +90,164 @@ int ext4_link(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t ino, 
 	return err ? ext4_errno(err) : touch_dir(e, dir);
 }
 
-int ext4_link_new(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t ino, mode_t type)
+/* Undoes what ext4_new_*() did for ino, which could not be linked into
+ * dir, so no unattached inode is left behind; returns r. */
+static int undo_new(struct ext4 *e, ext2_ino_t dir, ext2_ino_t ino, int r)
 {
 	struct ext2_inode_large in, pin;
-	int r = ext4_link(e, dir, name, ino, type);
 
-	if (r >= 0 || ext4_read_inode(e, ino, &in) < 0)
+	if (ext4_read_inode(e, ino, &in) < 0)
 		return r;
-	/* undo what ext4_new_*() did, so no unattached inode is left behind */
 	if (LINUX_S_ISDIR(in.i_mode) && ext4_read_inode(e, dir, &pin) >= 0 &&
 	    pin.i_links_count > 2) {
 		pin.i_links_count--;
 		ext4_write_inode(e, dir, &pin);
 	}
 	ext4_free_inode(e, ino, &in);
+	return r;
+}
+
+int ext4_link_new(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t ino, mode_t type)
+{
+	int r = ext4_link(e, dir, name, ino, type);
+	return r >= 0 ? r : undo_new(e, dir, ino, r);
+}
+
+/* ---- filling a new directory ----
+ * ext2fs_link() looks for room from the directory's first block on, reading
+ * and checksumming every block, for every name: quadratic in a directory's
+ * size, and most of a switch's time. A directory being filled from empty
+ * has room only in its last block, so the fill keeps that block in memory,
+ * appends each entry after the last one (or into the empty entry a new
+ * block starts with), and writes the block once when it is full or the
+ * fill ends. The entries are laid out as ext2fs_link() would lay them out
+ * in a directory that never lost an entry, minus its first-fit search. */
+
+/* Loads the directory's last block and finds its last entry. */
+static int fill_load_last(struct ext4_dir_fill *f)
+{
+	ext2_filsys fs = f->e->fs;
+	struct ext2_inode_large in;
+	unsigned off = 0, rec = 0;
+	errcode_t err;
+	int r = ext4_read_inode(f->e, f->dir, &in);
+
+	if (r < 0)
+		return r;
+	if (in.i_flags & (EXT2_INDEX_FL | EXT4_INLINE_DATA_FL))
+		return -EOPNOTSUPP;
+	uint64_t size = EXT2_I_SIZE(&in);
+	if (!size || size % fs->blocksize)
+		return -EUCLEAN;
+	err = ext2fs_bmap2(fs, f->dir, (struct ext2_inode *)&in, NULL, 0,
+			   size / fs->blocksize - 1, NULL, &f->pblk);
+	if (!err)
+		err = ext2fs_read_dir_block4(fs, f->pblk, f->buf, 0, f->dir);
+	if (err)
+		return ext4_errno(err);
+	while (off < f->limit) {
+		if (ext2fs_get_rec_len(fs, (struct ext2_dir_entry *)(f->buf + off), &rec) ||
+		    rec < 8 || rec > f->limit - off)
+			return -EUCLEAN;
+		f->last = off;
+		off += rec;
+	}
+	return 0;
+}
+
+int ext4_dir_fill_begin(struct ext4 *e, ext2_ino_t dir, struct ext4_dir_fill *f)
+{
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	f->e = e;
+	f->dir = dir;
+	f->limit = e->fs->blocksize;
+	if (ext2fs_has_feature_metadata_csum(e->fs->super))
+		f->limit -= sizeof(struct ext2_dir_entry_tail);
+	f->buf = xmalloc(e->fs->blocksize);
+	r = fill_load_last(f);
+	if (r < 0) {
+		free(f->buf);
+		f->buf = NULL;
+	}
+	return r;
+}
+
+static int fill_write(struct ext4_dir_fill *f)
+{
+	errcode_t err;
+
+	if (!f->dirty)
+		return 0;
+	err = ext2fs_write_dir_block4(f->e->fs, f->pblk, f->buf, 0, f->dir);
+	if (err)
+		return ext4_errno(err);
+	f->dirty = false;
+	return 0;
+}
+
+static int fill_link(struct ext4_dir_fill *f, const char *name, ext2_ino_t ino, mode_t type)
+{
+	ext2_filsys fs = f->e->fs;
+	size_t len = strlen(name);
+	unsigned need, rec = 0, used = 0;
+	struct ext2_dir_entry *d;
+	int r;
+
+	if (len > EXT2_NAME_LEN)
+		return -ENAMETOOLONG;
+	need = EXT2_DIR_REC_LEN(len);
+	for (int fresh = 0;; fresh++) {
+		d = (struct ext2_dir_entry *)(f->buf + f->last);
+		if (ext2fs_get_rec_len(fs, d, &rec))
+			return -EUCLEAN;
+		used = d->inode ? EXT2_DIR_REC_LEN(ext2fs_dirent_name_len(d)) : 0;
+		if (used <= rec && rec - used >= need)
+			break;
+		if (fresh)
+			return -EUCLEAN; /* a new block has room for any name */
+		/* full: write it, add a block (one empty entry), continue there */
+		r = fill_write(f);
+		if (r >= 0)
+			r = ext4_errno(ext2fs_expand_dir(fs, f->dir));
+		if (r >= 0)
+			r = fill_load_last(f);
+		if (r < 0)
+			return r;
+	}
+	if (used) {
+		ext2fs_set_rec_len(fs, used, d);
+		f->last += used;
+		rec -= used;
+		d = (struct ext2_dir_entry *)(f->buf + f->last);
+	}
+	memset(d, 0, need);
+	ext2fs_set_rec_len(fs, rec, d);
+	d->inode = ino;
+	ext2fs_dirent_set_name_len(d, (int)len);
+	ext2fs_dirent_set_file_type(d, file_type(type));
+	memcpy(d->name, name, len);
+	f->dirty = true;
+	f->linked = true;
+	return 0;
+}
+
+int ext4_dir_fill_link_new(struct ext4_dir_fill *f, const char *name, ext2_ino_t ino,
+			   mode_t type)
+{
+	int r = fill_link(f, name, ino, type);
+	return r >= 0 ? r : undo_new(f->e, f->dir, ino, r);
+}
+
+int ext4_dir_fill_end(struct ext4_dir_fill *f)
+{
+	int r = fill_write(f);
+
+	if (r >= 0 && f->linked)
+		r = touch_dir(f->e, f->dir);
+	free(f->buf);
+	f->buf = NULL;
 	return r;
 }
 

@@ -74,6 +74,24 @@ int ext4_link(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t ino, 
 /* ext4_link() for an inode just made by ext4_new_*(): on failure the inode
  * is freed again (and a directory's parent link count restored). */
 int ext4_link_new(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t ino, mode_t type);
+/* Filling a directory that was created empty (ext4_file.c says why): begin,
+ * link each new inode (freed again on failure, as ext4_link_new), end
+ * (writes the last block; the directory gets the current timestamp).
+ * Nothing else may add names to the directory in between. begin fails with
+ * -EOPNOTSUPP for an indexed or inline directory: use ext4_link_new. */
+struct ext4_dir_fill {
+	struct ext4 *e;
+	ext2_ino_t dir;
+	blk64_t pblk;    /* the last block's, which buf holds */
+	char *buf;
+	unsigned last;   /* offset of the last entry in buf */
+	unsigned limit;  /* end of the entries: the block minus a checksum tail */
+	bool dirty, linked;
+};
+int ext4_dir_fill_begin(struct ext4 *e, ext2_ino_t dir, struct ext4_dir_fill *f);
+int ext4_dir_fill_link_new(struct ext4_dir_fill *f, const char *name, ext2_ino_t ino,
+			   mode_t type);
+int ext4_dir_fill_end(struct ext4_dir_fill *f);
 /* Creates an unlinked directory / regular file / symlink inode. Regular
  * files take their data from fd (when >= 0, size bytes) or from data. */
 int ext4_new_dir(struct ext4 *e, ext2_ino_t parent, mode_t mode, ext2_ino_t *ret);

@@ -59,12 +59,14 @@ static int host_dir_names(int fd, char ***ret_names, size_t *ret_n)
 }
 
 static int copy_at(struct ext4 *e, int host_dirfd, const char *host_name, ext2_ino_t parent,
-		   const char *name);
+		   const char *name, struct ext4_dir_fill *fill);
 
 /* Copies the entries of host directory fd into dir; check_existing: dir
- * may already hold entries (then a clash is -EEXIST, before any copy). */
+ * may already hold entries (then a clash is -EEXIST, before any copy);
+ * otherwise dir was just made and is filled (ext4_dir_fill_begin). */
 static int copy_dir_entries(struct ext4 *e, int fd, ext2_ino_t dir, bool check_existing)
 {
+	struct ext4_dir_fill fill, *f = NULL;
 	char **names = NULL;
 	size_t n = 0;
 	ext2_ino_t ino;
@@ -74,17 +76,36 @@ static int copy_dir_entries(struct ext4 *e, int fd, ext2_ino_t dir, bool check_e
 		r = ext4_errno(ext2fs_lookup(e->fs, dir, names[i], strlen(names[i]), NULL, &ino));
 		r = r == -ENOENT ? 0 : r < 0 ? r : -EEXIST;
 	}
+	if (r >= 0 && !check_existing && n) {
+		r = ext4_dir_fill_begin(e, dir, &fill);
+		if (r >= 0)
+			f = &fill;
+		else if (r == -EOPNOTSUPP)
+			r = 0;
+	}
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = copy_at(e, fd, names[i], dir, names[i]);
+		r = copy_at(e, fd, names[i], dir, names[i], f);
+	if (f) {
+		int r2 = ext4_dir_fill_end(f);
+		r = r < 0 ? r : r2;
+	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
 	return r;
 }
 
-/* Copies host_dirfd/host_name to name in parent (which has no such entry). */
+static int link_new(struct ext4 *e, struct ext4_dir_fill *fill, ext2_ino_t parent,
+		    const char *name, ext2_ino_t ino, mode_t type)
+{
+	return fill ? ext4_dir_fill_link_new(fill, name, ino, type) :
+		      ext4_link_new(e, parent, name, ino, type);
+}
+
+/* Copies host_dirfd/host_name to name in parent (which has no such entry),
+ * through fill when parent is being filled. */
 static int copy_at(struct ext4 *e, int host_dirfd, const char *host_name, ext2_ino_t parent,
-		   const char *name)
+		   const char *name, struct ext4_dir_fill *fill)
 {
 	mode_t perm;
 	struct stat st;
@@ -105,7 +126,7 @@ static int copy_at(struct ext4 *e, int host_dirfd, const char *host_name, ext2_i
 		target.buf[n] = '\0';
 		r = ext4_new_symlink(e, parent, target.buf, &ino);
 		strbuf_release(&target);
-		return r < 0 ? r : ext4_link_new(e, parent, name, ino, S_IFLNK);
+		return r < 0 ? r : link_new(e, fill, parent, name, ino, S_IFLNK);
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return -EINVAL;
@@ -117,11 +138,11 @@ static int copy_at(struct ext4 *e, int host_dirfd, const char *host_name, ext2_i
 		return -errno;
 	if (S_ISREG(st.st_mode)) {
 		r = ext4_new_file(e, parent, perm, fd, NULL, st.st_size, &ino);
-		return r < 0 ? r : ext4_link_new(e, parent, name, ino, S_IFREG);
+		return r < 0 ? r : link_new(e, fill, parent, name, ino, S_IFREG);
 	}
 	r = ext4_new_dir(e, parent, perm, &ino);
 	if (r >= 0)
-		r = ext4_link_new(e, parent, name, ino, S_IFDIR);
+		r = link_new(e, fill, parent, name, ino, S_IFDIR);
 	if (r >= 0)
 		r = copy_dir_entries(e, fd, ino, false);
 	return r;
@@ -144,7 +165,7 @@ int ext4_copy_tree(struct ext4 *e, const char *host_src, const char *dest_path)
 	r = ext4_errno(ext2fs_lookup(e->fs, parent, name, strlen(name), NULL, &ino));
 	if (r != -ENOENT)
 		return r < 0 ? r : -EEXIST;
-	return copy_at(e, AT_FDCWD, host_src, parent, name);
+	return copy_at(e, AT_FDCWD, host_src, parent, name, NULL);
 }
 
 int ext4_copy_dir_contents(struct ext4 *e, const char *host_dir, const char *dest_dir)

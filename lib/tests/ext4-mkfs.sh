@@ -25,7 +25,10 @@ mkfix() {   # a fixture tree with every kind of entry
 	ln -s a.txt "$1/short"
 	ln -s "/kiln/store/00000000000000000000000000000000-$(printf '%060d' 0)/bin/sh" "$1/long"
 	ln -s ../../a.txt "$1/sub/deeper/up"
-	for i in $(seq 1 150); do : >"$1/sub/many-$i"; done   # a multi-block directory
+	for i in $(seq 1 150); do : >"$1/sub/many-$i"; done
+	# a directory of several blocks, names of every length from 1 to 60
+	mkdir "$1/big"
+	for i in $(seq 1 600); do : >"$1/big/$(printf '%0*d' $((i % 60 + 1)) "$i")"; done
 	chmod 700 "$1/sub/deeper"
 }
 
@@ -74,7 +77,7 @@ debugfs -R 'stat /lost+found' part.img 2>/dev/null | grep -q 'Size: 16384'
 [ "$(tail -c 5242880 disk.img | tr -d '\252' | wc -c)" = 0 ]
 
 # byte-identical from the same inputs, elsewhere, other TZ and umask
-mkdir again && cd again && umask 077 && mkfix fix && chmod 755 fix fix/sub fix/empty fix/sub/deeper/deepest "fix/with space" "fix/ünï cødé" && chmod 644 fix/a.txt fix/zero fix/sub/three-mib fix/sub/deeper/numbers fix/sub/deeper/deepest/4097 "fix/with space/file ✓" fix/sub/many-* && TZ=Pacific/Kiritimati mkimg disk.img && cd ..
+mkdir again && cd again && umask 077 && mkfix fix && chmod 755 fix fix/sub fix/big fix/empty fix/sub/deeper/deepest "fix/with space" "fix/ünï cødé" && chmod 644 fix/a.txt fix/zero fix/sub/three-mib fix/sub/deeper/numbers fix/sub/deeper/deepest/4097 "fix/with space/file ✓" fix/sub/many-* fix/big/* && TZ=Pacific/Kiritimati mkimg disk.img && cd ..
 cmp disk.img again/disk.img
 
 # rootless: an unprivileged user makes the same bytes in a file it owns
