@@ -41,19 +41,20 @@ int cmd_switch(int argc, char **argv)
 		error("usage: kiln switch CONFIG --image IMG [--boot-once]");
 		return EXIT_USAGE;
 	}
-	/* a foreign image is refused before anything is built */
-	if (imagegen_open(image, false, &root, &fd) < 0)
-		return 1;
-	imagegen_close(image, &root, fd);
-
-	if (kiln_open_host_store(&s) < 0)
-		return 1;
-	rc = system_build_config(&s, argv[optind], NULL, NULL, &system);
-	if (rc != 0)
-		goto out_store;
-	rc = 1;
+	/* a foreign image is refused before anything is built; the image
+	 * stays open (nothing is written to it until gen_add) */
 	if (imagegen_open(image, true, &root, &fd) < 0)
+		return 1;
+	if (kiln_open_host_store(&s) < 0) {
+		imagegen_close(image, &root, fd);
+		return 1;
+	}
+	rc = system_build_config(&s, argv[optind], NULL, NULL, &system);
+	if (rc != 0) {
+		imagegen_close(image, &root, fd);
 		goto out_store;
+	}
+	rc = 1;
 	struct gen_ops ops = imagegen_ops();
 	r = gen_add(&root, &s, system, once, &ops, &res);
 	if (r == -ENOEXEC) {

@@ -154,6 +154,7 @@ static void ext4_free(struct ext4 *e)
 {
 	if (e->fs)
 		ext2fs_free(e->fs);
+	free(e->drops);
 	free(e);
 }
 
@@ -376,7 +377,9 @@ int ext4_flush(struct ext4 *e)
 		if (err)
 			return ext4_errno(err);
 	}
-	return ext4_errno(io_channel_flush(e->fs->io));
+	int r = ext4_errno(io_channel_flush(e->fs->io));
+	/* what replaced entries left behind can go now; the next sync writes it */
+	return r < 0 || !e->ndrops ? r : ext4_apply_drops(e);
 }
 
 int ext4_close(struct ext4 *e)
@@ -386,8 +389,14 @@ int ext4_close(struct ext4 *e)
 	if (!e)
 		return 0;
 	if (e->writable) {
-		/* ext2fs_close2 writes only what is dirty; a clean fs writes nothing */
-		r = ext4_errno(ext2fs_close2(e->fs, 0));
+		/* durable, then durable again after the drops that sync allowed;
+		 * ext2fs_close2 then finds nothing dirty and writes nothing */
+		bool drops = e->ndrops > 0;
+		r = ext4_flush(e);
+		if (r >= 0 && drops)
+			r = ext4_flush(e);
+		if (r >= 0)
+			r = ext4_errno(ext2fs_close2(e->fs, 0));
 		if (r >= 0)
 			e->fs = NULL;
 	}

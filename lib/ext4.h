@@ -29,7 +29,8 @@
  * Crash behaviour: libext2fs does not journal. Single-entry changes
  * (ext4_replace_symlink, ext4_write_file over an existing file) are done as
  * rename(2) would: the new inode is created under a temporary name and made
- * durable first, then one directory-block write points the name at it.
+ * durable first, then one directory-block write points the name at it (and
+ * the temporary name at the old inode, dropped after the next sync).
  * Everything else becomes durable at ext4_flush()/ext4_close(). A call that
  * fails (-ENOSPC midway through ext4_copy_tree, say) leaves a consistent
  * filesystem holding what was done so far; ext4_remove_tree() takes it out.
@@ -97,6 +98,11 @@ int ext4_symlink(struct ext4 *fs, const char *path, const char *target);
  * temporary name, made durable, then one directory-entry update. Creates
  * path when missing; refuses (-EISDIR) to replace a directory. */
 int ext4_replace_symlink(struct ext4 *fs, const char *path, const char *target);
+/* Removes the temporary names (".kiln-new-*") that an interrupted
+ * ext4_write_file or ext4_replace_symlink can leave in directory path (each
+ * holds an old or unfinished inode, which is dropped). A missing directory
+ * is fine. Durable at the next ext4_flush. */
+int ext4_remove_temp_names(struct ext4 *fs, const char *path);
 /* Copies a host file, directory or symlink to dest_path (which must not
  * exist; its parent must). Entries in strcmp order of names; owner 0:0;
  * host permission bits minus setuid/setgid; every time = the timestamp;

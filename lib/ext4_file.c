@@ -1,6 +1,6 @@
 /*
- * ext4_file.c — inodes, directory entries, files and symlinks, and the
- * rename-like replacement of one entry (contract in ext4.h).
+ * ext4_file.c — inodes, files and symlinks (contract in ext4.h; directory
+ * entries are ext4_dir.c's).
  */
 #include "ext4.h"
 #include "ext4_internal.h"
@@ -46,7 +46,7 @@ int ext4_write_inode(struct ext4 *e, ext2_ino_t ino, struct ext2_inode_large *in
 	return ext4_errno(ext2fs_write_inode_full(e->fs, ino, (struct ext2_inode *)in, sizeof(*in)));
 }
 
-static int file_type(mode_t mode)
+int ext4_file_type(mode_t mode)
 {
 	switch (mode & S_IFMT) {
 	case S_IFREG: return EXT2_FT_REG_FILE;
@@ -61,7 +61,7 @@ static int file_type(mode_t mode)
 }
 
 /* A directory whose entries changed gets the current timestamp. */
-static int touch_dir(struct ext4 *e, ext2_ino_t dir)
+int ext4_touch_dir(struct ext4 *e, ext2_ino_t dir)
 {
 	struct ext2_inode_large in, want;
 	int r = ext4_read_inode(e, dir, &in);
@@ -73,182 +73,6 @@ static int touch_dir(struct ext4 *e, ext2_ino_t dir)
 	if (!memcmp(&want, &in, sizeof(in)))
 		return 0;
 	return ext4_write_inode(e, dir, &want);
-}
-
-int ext4_link(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t ino, mode_t type)
-{
-	errcode_t err;
-
-	if (strlen(name) > EXT2_NAME_LEN)
-		return -ENAMETOOLONG;
-	err = ext2fs_link(e->fs, dir, name, ino, file_type(type));
-	if (err == EXT2_ET_DIR_NO_SPACE) {
-		err = ext2fs_expand_dir(e->fs, dir);
-		if (!err)
-			err = ext2fs_link(e->fs, dir, name, ino, file_type(type));
-	}
-	return err ? ext4_errno(err) : touch_dir(e, dir);
-}
-
-/* Undoes what ext4_new_*() did for ino, which could not be linked into
- * dir, so no unattached inode is left behind; returns r. */
-static int undo_new(struct ext4 *e, ext2_ino_t dir, ext2_ino_t ino, int r)
-{
-	struct ext2_inode_large in, pin;
-
-	if (ext4_read_inode(e, ino, &in) < 0)
-		return r;
-	if (LINUX_S_ISDIR(in.i_mode) && ext4_read_inode(e, dir, &pin) >= 0 &&
-	    pin.i_links_count > 2) {
-		pin.i_links_count--;
-		ext4_write_inode(e, dir, &pin);
-	}
-	ext4_free_inode(e, ino, &in);
-	return r;
-}
-
-int ext4_link_new(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t ino, mode_t type)
-{
-	int r = ext4_link(e, dir, name, ino, type);
-	return r >= 0 ? r : undo_new(e, dir, ino, r);
-}
-
-/* ---- filling a new directory ----
- * ext2fs_link() looks for room from the directory's first block on, reading
- * and checksumming every block, for every name: quadratic in a directory's
- * size, and most of a switch's time. A directory being filled from empty
- * has room only in its last block, so the fill keeps that block in memory,
- * appends each entry after the last one (or into the empty entry a new
- * block starts with), and writes the block once when it is full or the
- * fill ends. The entries are laid out as ext2fs_link() would lay them out
- * in a directory that never lost an entry, minus its first-fit search. */
-
-/* Loads the directory's last block and finds its last entry. */
-static int fill_load_last(struct ext4_dir_fill *f)
-{
-	ext2_filsys fs = f->e->fs;
-	struct ext2_inode_large in;
-	unsigned off = 0, rec = 0;
-	errcode_t err;
-	int r = ext4_read_inode(f->e, f->dir, &in);
-
-	if (r < 0)
-		return r;
-	if (in.i_flags & (EXT2_INDEX_FL | EXT4_INLINE_DATA_FL))
-		return -EOPNOTSUPP;
-	uint64_t size = EXT2_I_SIZE(&in);
-	if (!size || size % fs->blocksize)
-		return -EUCLEAN;
-	err = ext2fs_bmap2(fs, f->dir, (struct ext2_inode *)&in, NULL, 0,
-			   size / fs->blocksize - 1, NULL, &f->pblk);
-	if (!err)
-		err = ext2fs_read_dir_block4(fs, f->pblk, f->buf, 0, f->dir);
-	if (err)
-		return ext4_errno(err);
-	while (off < f->limit) {
-		if (ext2fs_get_rec_len(fs, (struct ext2_dir_entry *)(f->buf + off), &rec) ||
-		    rec < 8 || rec > f->limit - off)
-			return -EUCLEAN;
-		f->last = off;
-		off += rec;
-	}
-	return 0;
-}
-
-int ext4_dir_fill_begin(struct ext4 *e, ext2_ino_t dir, struct ext4_dir_fill *f)
-{
-	int r;
-
-	memset(f, 0, sizeof(*f));
-	f->e = e;
-	f->dir = dir;
-	f->limit = e->fs->blocksize;
-	if (ext2fs_has_feature_metadata_csum(e->fs->super))
-		f->limit -= sizeof(struct ext2_dir_entry_tail);
-	f->buf = xmalloc(e->fs->blocksize);
-	r = fill_load_last(f);
-	if (r < 0) {
-		free(f->buf);
-		f->buf = NULL;
-	}
-	return r;
-}
-
-static int fill_write(struct ext4_dir_fill *f)
-{
-	errcode_t err;
-
-	if (!f->dirty)
-		return 0;
-	err = ext2fs_write_dir_block4(f->e->fs, f->pblk, f->buf, 0, f->dir);
-	if (err)
-		return ext4_errno(err);
-	f->dirty = false;
-	return 0;
-}
-
-static int fill_link(struct ext4_dir_fill *f, const char *name, ext2_ino_t ino, mode_t type)
-{
-	ext2_filsys fs = f->e->fs;
-	size_t len = strlen(name);
-	unsigned need, rec = 0, used = 0;
-	struct ext2_dir_entry *d;
-	int r;
-
-	if (len > EXT2_NAME_LEN)
-		return -ENAMETOOLONG;
-	need = EXT2_DIR_REC_LEN(len);
-	for (int fresh = 0;; fresh++) {
-		d = (struct ext2_dir_entry *)(f->buf + f->last);
-		if (ext2fs_get_rec_len(fs, d, &rec))
-			return -EUCLEAN;
-		used = d->inode ? EXT2_DIR_REC_LEN(ext2fs_dirent_name_len(d)) : 0;
-		if (used <= rec && rec - used >= need)
-			break;
-		if (fresh)
-			return -EUCLEAN; /* a new block has room for any name */
-		/* full: write it, add a block (one empty entry), continue there */
-		r = fill_write(f);
-		if (r >= 0)
-			r = ext4_errno(ext2fs_expand_dir(fs, f->dir));
-		if (r >= 0)
-			r = fill_load_last(f);
-		if (r < 0)
-			return r;
-	}
-	if (used) {
-		ext2fs_set_rec_len(fs, used, d);
-		f->last += used;
-		rec -= used;
-		d = (struct ext2_dir_entry *)(f->buf + f->last);
-	}
-	memset(d, 0, need);
-	ext2fs_set_rec_len(fs, rec, d);
-	d->inode = ino;
-	ext2fs_dirent_set_name_len(d, (int)len);
-	ext2fs_dirent_set_file_type(d, file_type(type));
-	memcpy(d->name, name, len);
-	f->dirty = true;
-	f->linked = true;
-	return 0;
-}
-
-int ext4_dir_fill_link_new(struct ext4_dir_fill *f, const char *name, ext2_ino_t ino,
-			   mode_t type)
-{
-	int r = fill_link(f, name, ino, type);
-	return r >= 0 ? r : undo_new(f->e, f->dir, ino, r);
-}
-
-int ext4_dir_fill_end(struct ext4_dir_fill *f)
-{
-	int r = fill_write(f);
-
-	if (r >= 0 && f->linked)
-		r = touch_dir(f->e, f->dir);
-	free(f->buf);
-	f->buf = NULL;
-	return r;
 }
 
 static int alloc_inode(struct ext4 *e, ext2_ino_t parent, mode_t mode, ext2_ino_t *ret)
@@ -525,101 +349,6 @@ int ext4_mkdir_p(struct ext4 *e, const char *path, mode_t mode)
 	return 0;
 }
 
-/* The swap of a name to a new inode, and the removal of the temporary name
- * when it sits in the same directory block (then one block write does both,
- * as a rename within one block is). */
-struct swap_ctx {
-	ext2_filsys fs;
-	const char *name, *tmp;
-	size_t name_len, tmp_len;
-	ext2_ino_t new_ino;
-	int ftype;
-	unsigned block, swap_block;
-	struct ext2_dir_entry *prev, *tmp_entry, *tmp_prev;
-	bool swapped, tmp_removed;
-	errcode_t err;
-};
-
-static bool dirent_is(struct ext2_dir_entry *d, const char *name, size_t len)
-{
-	return d->inode && (size_t)ext2fs_dirent_name_len(d) == len && !memcmp(d->name, name, len);
-}
-
-static int swap_proc(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int offset,
-		     int blocksize, char *buf, void *priv)
-{
-	struct swap_ctx *c = priv;
-	int ret = 0;
-
-	if (offset == 0) {
-		if (c->swapped)
-			return DIRENT_ABORT;   /* its block has been written */
-		c->block++;
-		c->prev = c->tmp_entry = c->tmp_prev = NULL;
-	}
-	if (dirent_is(d, c->name, c->name_len)) {
-		d->inode = c->new_ino;
-		ext2fs_dirent_set_file_type(d, c->ftype);
-		c->swapped = true;
-		ret = DIRENT_CHANGED;
-	} else if (dirent_is(d, c->tmp, c->tmp_len)) {
-		c->tmp_entry = d;
-		c->tmp_prev = c->prev;
-	}
-	if (c->swapped && c->tmp_entry) {
-		if (c->tmp_prev) {
-			unsigned int a, b;
-			c->err = ext2fs_get_rec_len(c->fs, c->tmp_prev, &a);
-			if (!c->err)
-				c->err = ext2fs_get_rec_len(c->fs, c->tmp_entry, &b);
-			if (!c->err)
-				c->err = ext2fs_set_rec_len(c->fs, a + b, c->tmp_prev);
-			if (c->err)
-				return DIRENT_ABORT;
-		} else {
-			c->tmp_entry->inode = 0;
-		}
-		c->tmp_removed = true;
-		return DIRENT_CHANGED | DIRENT_ABORT;
-	}
-	c->prev = d;
-	return ret;
-}
-
-/* Points name in dir at new_ino (of type) as rename(2) over an existing
- * entry would; old_ino loses that link. See "Crash behaviour" in ext4.h. */
-static int replace_entry(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t old_ino,
-			 ext2_ino_t new_ino, mode_t type)
-{
-	char tmp[32];
-	struct swap_ctx c = { .fs = e->fs, .name = name, .new_ino = new_ino,
-			      .ftype = file_type(type) };
-	errcode_t err;
-	int r;
-
-	snprintf(tmp, sizeof(tmp), ".kiln-new-%u", (unsigned)new_ino);
-	c.tmp = tmp;
-	c.name_len = strlen(name);
-	c.tmp_len = strlen(tmp);
-	r = ext4_link_new(e, dir, tmp, new_ino, type);
-	if (r >= 0)
-		r = ext4_flush(e);   /* the new inode and its name are durable */
-	if (r < 0)
-		return r;
-	err = ext2fs_dir_iterate2(e->fs, dir, DIRENT_FLAG_INCLUDE_EMPTY, NULL, swap_proc, &c);
-	if (!err)
-		err = c.err;
-	if (!err && !c.swapped)
-		err = EXT2_ET_FILE_NOT_FOUND;
-	if (!err && !c.tmp_removed)
-		err = ext2fs_unlink(e->fs, dir, tmp, new_ino, 0);
-	if (!err)
-		err = io_channel_flush(e->fs->io);
-	if (err)
-		return ext4_errno(err);
-	return ext4_drop_link(e, old_ino);
-}
-
 /* Links a freshly made inode as path's last component, replacing an
  * existing non-directory when replace is set; frees the inode when it
  * could not be given a name. */
@@ -640,7 +369,7 @@ static int install(struct ext4 *e, ext2_ino_t parent, const char *name, ext2_ino
 		return r;
 	}
 	/* from here on the new inode has a name: a failure leaves it linked */
-	return replace_entry(e, parent, name, old, ino, type);
+	return ext4_replace_entry(e, parent, name, old, ino, type);
 }
 
 /* -EISDIR when name in parent is a directory, -EEXIST when it exists and

@@ -1,8 +1,8 @@
 /*
  * ext4_internal.h — shared by lib/ext4.c (create, open), lib/ext4_file.c
  * (inodes, files, symlinks),
- * lib/ext4_tree.c (copy, remove, read, list) and lib/ext4_io.c; nothing
- * else includes it.
+ * lib/ext4_dir.c (entries), lib/ext4_tree.c (copy, remove, read, list) and
+ * lib/ext4_io.c; nothing else includes it.
  *
  * libext2fs's I/O goes through kiln's io_manager, which reads and writes a
  * byte range of a caller's fd.
@@ -45,13 +45,24 @@ void ext4_io_name(const struct ext4_io_target *target, char *buf, size_t size);
 /* Zeroes len bytes at off (relative to the target's offset). 0 or -errno. */
 int ext4_io_zero_range(struct ext4_io_target *t, uint64_t off, uint64_t len);
 
+/* A temporary name and the inode it holds, to unlink after the next sync
+ * (ext4_dir.c, "replacing an entry"). */
+struct ext4_drop {
+	ext2_ino_t dir, ino;
+	char name[24];
+};
+
 struct ext4 {
 	ext2_filsys fs;
 	struct ext4_io_target io;
 	int64_t timestamp;
 	bool writable;
 	char name[48];
+	struct ext4_drop *drops;  /* ext4_flush and ext4_close apply them */
+	size_t ndrops;
 };
+
+#define EXT4_TEMP_PREFIX ".kiln-new-"
 
 #define EXT4_COPY_BUF (1u << 20)
 
@@ -69,6 +80,16 @@ int ext4_lookup(struct ext4 *e, const char *path, bool follow, ext2_ino_t *ret);
 void ext4_inode_init(struct ext4 *e, struct ext2_inode_large *inode, mode_t mode);
 int ext4_read_inode(struct ext4 *e, ext2_ino_t ino, struct ext2_inode_large *inode);
 int ext4_write_inode(struct ext4 *e, ext2_ino_t ino, struct ext2_inode_large *inode);
+/* The EXT2_FT_* of a mode; a directory's times after its entries changed. */
+int ext4_file_type(mode_t mode);
+int ext4_touch_dir(struct ext4 *e, ext2_ino_t dir);
+/* Points name in dir at new_ino, as rename(2) over old_ino's entry would
+ * (ext4_dir.c says how, and what a crash leaves). */
+int ext4_replace_entry(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t old_ino,
+		       ext2_ino_t new_ino, mode_t type);
+/* Unlinks the temporary names queued since the last sync and drops their
+ * inodes (call only after a sync); the first error, all attempted. */
+int ext4_apply_drops(struct ext4 *e);
 /* Links ino as name in dir, growing the directory when full. */
 int ext4_link(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t ino, mode_t type);
 /* ext4_link() for an inode just made by ext4_new_*(): on failure the inode

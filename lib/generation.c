@@ -185,20 +185,23 @@ int gen_root_open_image(int fd, bool writable, int64_t timestamp, struct gen_roo
 	snprintf(r.arch, sizeof(r.arch), "%s",
 		 !memcmp(root->type, guid_type_root_aarch64, GUID_LEN) ? "aarch64" : "x86_64");
 	r.root_offset = root->start;
-	/* read-only first: a foreign filesystem is refused without a byte written */
-	k = ext4_open_readonly(fd, root->start, &r.fs);
+	/* opening writes nothing, and closing a filesystem nothing changed
+	 * writes nothing: a foreign one is refused without a byte written */
+	k = writable ? ext4_open(fd, root->start, timestamp, &r.fs) :
+		       ext4_open_readonly(fd, root->start, &r.fs);
 	if (k < 0)
 		return k == -EMEDIUMTYPE || k == -EINVAL ? -EMEDIUMTYPE : k;
 	if (!rt_exists(&r, GEN_PROFILES "/system") || !rt_exists(&r, GEN_REGISTRY)) {
 		ext4_close(r.fs);
 		return -EMEDIUMTYPE;
 	}
-	if (writable) {
+	/* what an interrupted edit left (ext4.h, "Crash behaviour") */
+	static const char *const dirs[] = { GEN_PROFILES, "/kiln/var/db", "/boot/grub" };
+	for (size_t i = 0; writable && k >= 0 && i < ARRAY_SIZE(dirs); i++)
+		k = ext4_remove_temp_names(r.fs, dirs[i]);
+	if (k < 0) {
 		ext4_close(r.fs);
-		r.fs = NULL;
-		k = ext4_open(fd, root->start, timestamp, &r.fs);
-		if (k < 0)
-			return k;
+		return k;
 	}
 	*ret = r;
 	return 0;
