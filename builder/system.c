@@ -22,7 +22,7 @@
 
 /* The derivation cannot see kiln's own code: bump this whenever a change here,
  * in sw.c or in etc.c changes what a system path holds for the same inputs. */
-#define SYSTEM_FORMAT "3"
+#define SYSTEM_FORMAT "4"
 
 struct plan {
 	struct path_list sw_closure;   /* store paths of the packages merged into sw */
@@ -30,6 +30,7 @@ struct plan {
 	char **sw_real;
 	size_t nsw;
 	char *gentool;                 /* kiln-generation's store path (issue 4) */
+	char *sw_out;                  /* the sw path */
 	char *kernel_path;             /* store path holding boot/vmlinuz-<kver> */
 	char *kver;
 	struct etc_tree etc;
@@ -46,6 +47,7 @@ static void plan_release(struct plan *p)
 	free(p->sw_real);
 	free(p->sw);
 	free(p->gentool);
+	free(p->sw_out);
 	free(p->kernel_path);
 	free(p->kver);
 	etc_tree_release(&p->etc);
@@ -110,6 +112,26 @@ static int plan_sw(struct store *s, const struct system_spec *sp, struct plan *p
 	return 0;
 }
 
+static char *join_strlist(const struct cfg_strlist *l);
+
+/* The sw path: inputs = the packages merged (and kiln-generation's path);
+ * params = format and sw.prefer. Nothing of the configuration's name. */
+static int plan_sw_derivation(struct store *s, const struct system_spec *sp, struct plan *p)
+{
+	_cleanup_free_ char *prefer = join_strlist(&sp->cfg->prefer);
+	struct derivation d;
+	int r = 0;
+
+	derivation_init(&d, "sw", "sw");
+	for (size_t i = 0; i < p->nsw; i++)
+		derivation_add_input(&d, p->sw[i].path);
+	r |= derivation_set_param(&d, "format", SYSTEM_FORMAT);
+	r |= derivation_set_param(&d, "sw.prefer", prefer);
+	p->sw_out = r ? NULL : derivation_output_path(&d, s->storedir);
+	derivation_release(&d);
+	return p->sw_out ? 0 : -EINVAL;
+}
+
 /* The kernel: the override path, else the first package (dependency
  * order) of boot.kernel's closure that ships /boot/vmlinuz-*. */
 static int plan_kernel(struct store *s, const struct system_spec *sp, struct plan *p,
@@ -172,13 +194,11 @@ static int plan_derivation(struct store *s, const struct system_spec *sp, struct
 	const struct kiln_config *c = sp->cfg;
 	_cleanup_free_ char *name = xasprintf("%s-system", c->name.value);
 	_cleanup_free_ char *params = join_strlist(&c->params);
-	_cleanup_free_ char *prefer = join_strlist(&c->prefer);
 	uint8_t etc_hash[SHA256_LEN];
 	char hex[SHA256_HEX_LEN + 1];
 	int r = 0;
 
-	for (size_t i = 0; i < p->nsw; i++)
-		path_list_add(&p->refs, p->sw[i].path);
+	path_list_add(&p->refs, p->sw_out);
 	path_list_add(&p->refs, p->kernel_path);
 	if (sp->initrd)
 		path_list_add(&p->refs, sp->initrd);
@@ -194,7 +214,6 @@ static int plan_derivation(struct store *s, const struct system_spec *sp, struct
 	r |= derivation_set_param(&p->drv, "arch", c->arch);
 	r |= derivation_set_param(&p->drv, "kernel.version", p->kver);
 	r |= derivation_set_param(&p->drv, "kernel.params", params);
-	r |= derivation_set_param(&p->drv, "sw.prefer", prefer);
 	r |= derivation_set_param(&p->drv, "etc.sha256", hex);
 	r |= derivation_set_param(&p->drv, "os.version", KILN_OS_VERSION); /* os-release */
 	if (r)
@@ -220,11 +239,10 @@ static int link_at(const char *dir, const char *name, const char *target)
 	return symlink(target, path) < 0 ? -errno : 0;
 }
 
-static int write_sw(struct store *s, const struct system_spec *sp, struct plan *p,
-		    const char *tmp, struct strbuf *err)
+static int write_sw(const struct system_spec *sp, struct plan *p, const char *sw,
+		    struct strbuf *err)
 {
 	struct sw_fallbacks applets = SW_FALLBACKS_INIT;
-	_cleanup_free_ char *sw = path_join(tmp, "sw");
 	const struct sw_pkg *bb = NULL;
 	int r = 0;
 
@@ -330,6 +348,8 @@ static int write_files(struct store *s, const struct system_spec *sp, struct pla
 	if (r == 0 && sp->initrd)
 		r = link_at(tmp, "initrd", sp->initrd);
 	if (r == 0)
+		r = link_at(tmp, "sw", p->sw_out);
+	if (r == 0)
 		r = link_at(tmp, "init", "sw/sbin/init");
 #define TEXT(file, fmt, ...) \
 	if (r == 0) { free(text); text = xasprintf(fmt, __VA_ARGS__); r = write_text(tmp, file, text); }
@@ -341,26 +361,47 @@ static int write_files(struct store *s, const struct system_spec *sp, struct pla
 	return r;
 }
 
-static int assemble(struct store *s, const struct system_spec *sp, struct plan *p,
-		    struct strbuf *err)
+/* The sw path, unless it is valid already (most switches: same packages). */
+static int assemble_sw(struct store *s, const struct system_spec *sp, struct plan *p,
+		       struct strbuf *err)
 {
-	_cleanup_free_ char *tmp = store_tmp_name(s);
-	_cleanup_free_ char *init = NULL;
+	_cleanup_free_ char *tmp = NULL, *init = NULL;
+	struct path_list refs = PATH_LIST_INIT;
 	struct stat st;
 	int r;
 
-	if (mkdir(tmp, 0755) < 0)
-		return -errno;
-	r = write_sw(s, sp, p, tmp, err);
+	if (store_is_valid(s, p->sw_out))
+		return 0;
+	tmp = store_tmp_name(s);
+	r = write_sw(sp, p, tmp, err);
 	if (r == 0) {
-		init = path_join(tmp, "sw/sbin/init");
+		init = path_join(tmp, "sbin/init");
 		if (lstat(init, &st) < 0) {
 			add_err(err, "%s: no package provides /sbin/init (busybox-static does)",
 				sp->cfg->path);
 			r = -1;
 		}
 	}
-	if (r == 0 && (r = write_files(s, sp, p, tmp)) < 0)
+	for (size_t i = 0; r == 0 && i < p->nsw; i++)
+		path_list_add(&refs, p->sw[i].path);
+	path_list_sort_uniq(&refs);
+	if (r == 0 && (r = store_add_commit(s, tmp, p->sw_out, &refs, NULL)) < 0)
+		add_err(err, "adding %s to the store: %s", p->sw_out, strerror(-r));
+	path_list_release(&refs);
+	if (r < 0)
+		rm_rf(tmp);
+	return r;
+}
+
+static int assemble(struct store *s, const struct system_spec *sp, struct plan *p,
+		    struct strbuf *err)
+{
+	_cleanup_free_ char *tmp = store_tmp_name(s);
+	int r;
+
+	if (mkdir(tmp, 0755) < 0)
+		return -errno;
+	if ((r = write_files(s, sp, p, tmp)) < 0)
 		add_err(err, "writing the system: %s", strerror(-r));
 	if (r == 0 && (r = write_closure(s, p, tmp, sp->debs)) < 0)
 		add_err(err, "writing the closure: %s", strerror(-r));
@@ -378,14 +419,19 @@ int system_build(struct store *s, const struct system_spec *sp, char **ret_path,
 	int r;
 
 	r = plan_sw(s, sp, &p, err);
+	if (r == 0 && (r = plan_sw_derivation(s, sp, &p)) < 0)
+		add_err(err, "sw derivation: %s", strerror(-r));
 	if (r == 0)
 		r = plan_kernel(s, sp, &p, err);
 	if (r == 0)
 		r = etc_generate(sp->cfg, &p.etc, err);
 	if (r == 0 && (r = plan_derivation(s, sp, &p)) < 0)
 		add_err(err, "system derivation: %s", strerror(-r));
-	if (r == 0 && !store_is_valid(s, p.out))
-		r = assemble(s, sp, &p, err);
+	if (r == 0 && !store_is_valid(s, p.out)) {
+		r = assemble_sw(s, sp, &p, err);
+		if (r == 0)
+			r = assemble(s, sp, &p, err);
+	}
 	if (r == 0) {
 		*ret_path = p.out;
 		p.out = NULL;

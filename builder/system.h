@@ -1,10 +1,14 @@
 /*
  * system.h — the system closure: the top-level store path of one machine.
  *
- * Layout of <system> (one input-addressed store path; sw/ and etc/ live
- * inside it rather than in paths of their own, so a no-op build only has to
- * compute one derivation and find it valid):
- *   sw/               the merged package tree (see sw_merge)
+ * Layout of <system> (an input-addressed store path; etc/ lives inside it,
+ * the merged package tree is a path of its own — NixOS's system-path — so
+ * a switch that changes only the configuration, a hostname, copies a few
+ * files and not hundreds of links):
+ *   sw                -> <sw>: the merged package tree (see sw_merge), the
+ *                     store path "<hash>-sw": derivation type "sw", inputs =
+ *                     the merged packages, params = format and sw.prefer;
+ *                     its references are its inputs
  *   etc/              generated from the configuration (etc.h)
  *   etc-modes         "MODE /etc/PATH" for files whose wanted mode the store
  *                     cannot keep (shadow 0640, files entries like "0600")
@@ -24,8 +28,8 @@
  *                     closure except the system itself, sorted by path
  *
  * The derivation: type "system", name "<system.name>-system", inputs = the sw
- * packages, the kernel path and the initrd; params = format, name, arch,
- * kernel version and params, sw.prefer, os.version and the hash of the
+ * path, the kernel path and the initrd; params = format, name, arch,
+ * kernel version and params, os.version and the hash of the
  * generated etc tree (etc_tree_hash, taken before os-release gets BUILD_ID =
  * the system's own hash part). References of the path = its inputs.
  *

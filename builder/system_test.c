@@ -389,17 +389,25 @@ TEST(system_build_layout_closure_and_noop)
 		CHECK(strstr(t, id) != NULL);
 	}
 	free(t);
-	/* sw: tool-a and its dependency fake-busybox, not tool-b nor the kernel */
-	CHECK(exists(real, "sw/usr/bin/tool") && exists(real, "sw/sbin/init"));
-	CHECK(!exists(real, "sw/boot") && !exists(real, "sw/lib/modules"));
-	t = read_link(real, "sw/usr/bin/tool");
-	CHECK(strstr(t, "-tool-a/usr/bin/tool") != NULL);
+	/* sw: a path of its own holding tool-a and its dependency fake-busybox,
+	 * not tool-b nor the kernel */
+	t = read_link(real, "sw");
+	CHECK(t && !strncmp(t, "/kiln/store/", 12) && strlen(t) == 12 + 32 + 3 &&
+	      !strcmp(t + 12 + 32, "-sw"));
+	{
+		_cleanup_free_ char *sw = t ? store_real_path(&w.s, t) : NULL;
+		CHECK(sw && exists(sw, "usr/bin/tool") && exists(sw, "sbin/init"));
+		CHECK(sw && !exists(sw, "boot") && !exists(sw, "lib/modules"));
+		free(t);
+		t = sw ? read_link(sw, "usr/bin/tool") : NULL;
+		CHECK(t && strstr(t, "-tool-a/usr/bin/tool") != NULL);
+	}
 	free(t);
 
 	/* closure file = kiln closure minus the system, with NAR hash and size */
 	path_list_add(&roots, sys);
 	CHECK(store_closure(&w.s, &roots, &closure) == 0);
-	CHECK_EQ(closure.n, 5); /* system, kernel, tool-a, busybox, kiln-generation */
+	CHECK_EQ(closure.n, 6); /* system, sw, kernel, tool-a, busybox, kiln-generation */
 	t = sys_file(&w.s, sys, "closure");
 	for (size_t i = 0; i < closure.n; i++) {
 		const struct path_info *pi = store_query(&w.s, closure.v[i]);
@@ -454,7 +462,7 @@ TEST(system_build_conflict_then_prefer)
 		CHECK(config_load(cfg, &w.cfg, &err) == 0);
 	}
 	CHECK(system_build(&w.s, &spec, &sys, &err) == 0);
-	CHECK_EQ(w.s.ninfos, before + 1);
+	CHECK_EQ(w.s.ninfos, before + 2); /* sw and the system */
 	free(sys);
 	strbuf_release(&err);
 	world_close(&w);

@@ -45,15 +45,20 @@ check_system() {
 	case $k in /kiln/store/*/boot/vmlinuz-"$(cat "$r/kernel-version")") ;;
 	*) fail "$cfg: kernel -> '$k'" ;; esac
 	file -L "$(real "$k")" | grep -qE "$kre" || fail "$cfg: kernel: $(file -L "$(real "$k")")"
-	bb=$(readlink "$r/sw/bin/busybox")
+	# sw: the merged package tree, a store path of its own (system.h)
+	swp=$(readlink "$r/sw")
+	echo "$swp" | grep -qE '^/kiln/store/[0-9a-df-np-sv-z]{32}-sw$' || fail "$cfg: sw -> '$swp'"
+	sw=$(real "$swp")
+	"$KILN" path-info "$sys" | grep -qx "  $swp" || fail "$cfg: the system does not reference $swp"
+	bb=$(readlink "$sw/bin/busybox")
 	file -L "$(real "$bb")" | grep -qE "$ere" || fail "$cfg: busybox: $(file -L "$(real "$bb")")"
 	# applets link to sw/bin/busybox relatively (fast symlinks, see system.h)
 	for a in bin/sh bin/ls bin/cat bin/readlink sbin/poweroff sbin/init; do
 		case $a in bin/*) want=busybox ;; *) want=../bin/busybox ;; esac
-		[ "$(readlink "$r/sw/$a")" = "$want" ] || fail "$cfg: sw/$a -> '$(readlink "$r/sw/$a")'"
+		[ "$(readlink "$sw/$a")" = "$want" ] || fail "$cfg: sw/$a -> '$(readlink "$sw/$a")'"
 	done
 	[ "$(readlink "$r/init")" = sw/sbin/init ] || fail "$cfg: init -> '$(readlink "$r/init")'"
-	[ ! -e "$r/sw/boot" ] || fail "$cfg: sw has boot/"
+	[ ! -e "$sw/boot" ] || fail "$cfg: sw has boot/"
 
 	[ "$(cat "$r/etc/hostname")" = minimal ] || fail "$cfg: etc/hostname is '$(cat "$r/etc/hostname")'"
 	grep -qx 'root:x:0:0:root:/root:/bin/sh' "$r/etc/passwd" || fail "$cfg: passwd lacks root"
@@ -80,18 +85,18 @@ check_system() {
 		[ "$line" = "$bbpkg sha256:$h $(nix-store --dump "$(real "$bbpkg")" | wc -c)" ] ||
 			fail "$cfg: closure line '$line', nix-hash says $h"
 	fi
-	# the closure's paths that are no package: the initrd (boot.h),
+	# the closure's paths that are no package: sw, the initrd (boot.h),
 	# kiln-generation's path (imagegen.h, linked as sw/bin/kiln-generation)
 	# and the slim kernel (kernel.h)
 	ir=$(readlink "$r/initrd")
 	[ -f "$(real "$ir")" ] || fail "$cfg: initrd -> '$ir' is not a file"
-	gt=$(readlink "$r/sw/bin/kiln-generation"); gt=${gt%/bin/kiln-generation}
+	gt=$(readlink "$sw/bin/kiln-generation"); gt=${gt%/bin/kiln-generation}
 	kp=$(echo "$k" | cut -d/ -f1-4)
-	for p in "$ir" "$gt" "$kp"; do
+	for p in "$swp" "$ir" "$gt" "$kp"; do
 		grep -qx "$p" "$SCRATCH/closure.have" || fail "$cfg: $p is not in the closure"
 	done
 	awk '{ print $4 }' "$r/packages" | sort >"$SCRATCH/pk"
-	grep -vx -e "$ir" -e "$gt" -e "$kp" "$SCRATCH/closure.have" | sort >"$SCRATCH/cl"
+	grep -vx -e "$swp" -e "$ir" -e "$gt" -e "$kp" "$SCRATCH/closure.have" | sort >"$SCRATCH/cl"
 	diff -u "$SCRATCH/cl" "$SCRATCH/pk" || fail "$cfg: packages file does not list the closure"
 
 	# building twice: same path, nothing added
