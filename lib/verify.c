@@ -164,9 +164,14 @@ static bool check_system(struct verify *v, const char *who, const char *system)
 	if (k < 0) {
 		problem(v, true, "%s: cannot read %s (%s)", who, file, strerror(-k));
 	} else {
-		char *save = NULL;
-		for (char *line = strtok_r(sb.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			check_closure_line(v, who, line);
+		char *nl;
+		for (char *line = sb.buf; line && *line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			if (*line)
+				check_closure_line(v, who, line);
+		}
 	}
 	strbuf_release(&sb);
 	return v->res.errors == errors;
