@@ -133,7 +133,7 @@ verify_bad() { # NAME IMG REGEX: exit 1 and a line matching REGEX
 }
 verify_ok "gen2.img" gen2.img
 grep -q ' 2 generations verified' v.err || fail "verify gen2.img: summary: $(cat v.err)"
-hello=$(ext cat gen2.img /kiln/var/db/registry | grep -o '/kiln/store/[^	]*-hello-[^	]*' | head -1)
+hello=$(ext cat gen2.img /kiln/var/db/registry | awk -F'\t' '$2 ~ /-hello-/ { print $2 }')
 [ -n "$hello" ] || fail "no hello path registered in gen2.img"
 # a flipped byte in a store file (found with debugfs bmap)
 cp --sparse=always gen2.img bad.img
