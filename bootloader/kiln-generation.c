@@ -9,6 +9,9 @@
  *   kiln-generation gc               delete store paths no generation uses
  *   kiln-generation mark-good        stage 2 is up: end the boot's trial, or
  *                                    report a fallback (see bootloader/grub.h)
+ *   kiln-generation verify [--quick] check the store, generations and boot
+ *                                    menu read-only (lib/verify.h); exit 1 on
+ *                                    a problem, one line each
  *
  * The same lib/generation.c as `kiln generations --image` on the host, over
  * the mounted root instead of libext2fs. $KILN_ROOT (default "/") and
@@ -21,6 +24,7 @@
 #include "fsutil.h"
 #include "generation.h"
 #include "grub.h"
+#include "verify.h"
 
 static int fail(const char *what, int r)
 {
@@ -94,6 +98,24 @@ static int list(struct gen_root *root)
 	return 0;
 }
 
+static void print_problem(void *opaque, bool is_error, const char *line)
+{
+	(void)opaque;
+	printf("%s%s\n", is_error ? "" : "note: ", line);
+}
+
+static int verify(struct gen_root *root, bool quick)
+{
+	struct verify_result res = { 0 };
+	int r = verify_root(root, quick, print_problem, NULL, &res);
+
+	if (r < 0)
+		return fail("cannot verify", r);
+	printf("kiln: %zu paths, %zu generations %s\n", res.paths, res.generations,
+	       res.errors ? "with problems" : "verified");
+	return res.errors ? 1 : 0;
+}
+
 static int number_arg(int argc, char **argv, int *ret)
 {
 	*ret = 0;
@@ -115,10 +137,11 @@ int main(int argc, char **argv)
 	int n = 0, rc = 0, r;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: kiln-generation list|rollback [N]|boot-once N|gc|mark-good\n");
+		fprintf(stderr, "usage: kiln-generation list|rollback [N]|boot-once N|gc|mark-good|verify [--quick]\n");
 		return 2;
 	}
-	if (number_arg(argc, argv, &n) < 0)
+	bool quick = argc == 3 && !strcmp(argv[1], "verify") && !strcmp(argv[2], "--quick");
+	if (!quick && number_arg(argc, argv, &n) < 0)
 		return 2;
 	uname(&u);
 	r = gen_root_open_dir(dir && *dir ? dir : "/", !strcmp(u.machine, "aarch64") ? "aarch64" : "x86_64",
@@ -151,6 +174,8 @@ int main(int argc, char **argv)
 			printf("kiln: %zu store paths deleted, %" PRIu64 " bytes freed\n", paths, bytes);
 	} else if (!strcmp(argv[1], "mark-good")) {
 		rc = mark_good(&root, &ops);
+	} else if (!strcmp(argv[1], "verify")) {
+		rc = verify(&root, quick);
 	} else {
 		fprintf(stderr, "kiln-generation: unknown command '%s'\n", argv[1]);
 		rc = 2;

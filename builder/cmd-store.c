@@ -6,6 +6,7 @@
  *   kiln path-info PATH...        registration of each path
  *   kiln closure PATH...          the sorted closure, one path a line
  *   kiln verify [PATH...]         re-hash paths (default: all registered)
+ *   kiln verify --image IMG …     an image instead (cmd-verify-image.c)
  *
  * PATH arguments may be logical (/kiln/store/…), real (<state>/store/…), a
  * sub-path of either, or a symlink resolving to one (e.g. a result link).
@@ -286,6 +287,9 @@ int cmd_verify(int argc, char **argv)
 	size_t bad = 0;
 	int ret = 0;
 
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "--image", 7) || !strcmp(argv[i], "--quick"))
+			return cmd_verify_image(argc, argv);
 	if (kiln_open_host_store(&s) < 0)
 		return 1;
 	for (int i = 1; i < argc; i++) {

@@ -7,6 +7,7 @@ int cmd_build(int argc, char **argv);      /* cmd-build.c */
 int cmd_path_info(int argc, char **argv);  /* cmd-store.c */
 int cmd_closure(int argc, char **argv);    /* cmd-store.c */
 int cmd_verify(int argc, char **argv);     /* cmd-store.c */
+int cmd_verify_image(int argc, char **argv); /* cmd-verify-image.c (kiln verify --image) */
 int cmd_add(int argc, char **argv);         /* cmd-store.c */
 int cmd_nar(int argc, char **argv);         /* cmd-nar.c */
 int cmd_config(int argc, char **argv);      /* cmd-config.c */

@@ -13,8 +13,11 @@ int imagegen_open(const char *image, bool writable, struct gen_root *ret, int *r
 	int fd = open(image, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	int r;
 
-	if (fd < 0)
-		return error_errno(-errno, "cannot open image %s", image);
+	if (fd < 0) {
+		r = -errno;
+		error_errno(r, "cannot open image %s", image);
+		return r;
+	}
 	r = gen_root_open_image(fd, writable, kiln_timestamp(), ret);
 	if (r == -EMEDIUMTYPE) {
 		error("%s: not a kiln image (no kiln-root partition holding /kiln/var/profiles)", image);
@@ -25,7 +28,7 @@ int imagegen_open(const char *image, bool writable, struct gen_root *ret, int *r
 	}
 	if (r < 0) {
 		close(fd);
-		return -1;
+		return r;
 	}
 	*ret_fd = fd;
 	return 0;

@@ -11,8 +11,9 @@
 #include "strbuf.h"
 
 /* Opens IMG (read-write when writable) and its root. Prints the error
- * ("IMG: not a kiln image …") itself; returns 0 or -1. *ret_fd is closed
- * by imagegen_close. */
+ * ("IMG: not a kiln image …") itself; returns 0 or -errno (-EMEDIUMTYPE:
+ * not a kiln image, -EUCLEAN: needs e2fsck). *ret_fd is closed by
+ * imagegen_close. */
 int imagegen_open(const char *image, bool writable, struct gen_root *ret, int *ret_fd);
 /* Closes root and fd; prints and returns -1 when the final flush failed. */
 int imagegen_close(const char *image, struct gen_root *r, int fd);

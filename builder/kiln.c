@@ -10,7 +10,7 @@ static const struct command commands[] = {
 	{ "build", cmd_build, "kiln build CONFIG" },
 	{ "path-info", cmd_path_info, "kiln path-info PATH..." },
 	{ "closure", cmd_closure, "kiln closure PATH..." },
-	{ "verify", cmd_verify, "kiln verify [PATH...]" },
+	{ "verify", cmd_verify, "kiln verify [PATH...] | kiln verify --image IMG [--quick] (re-hash store paths; check an image's store, generations and boot menu)" },
 	{ "add", cmd_add, "kiln add [--name NAME] PATH" },
 	{ "nar", cmd_nar, "kiln nar dump|hash|path ... (NAR and store paths of local files)" },
 	{ "config", cmd_config, "kiln config [--origins] CONFIG (the merged, checked configuration)" },

@@ -14,6 +14,7 @@
 #include "fsutil.h"
 #include "gpt.h"
 #include "guid.h"
+#include "nar.h"
 
 /* ------------------------------------------------------------ backends */
 
@@ -852,4 +853,39 @@ out:
 	gen_list_release(&l);
 	store_close(&reg);
 	return k;
+}
+
+/* ------------------------------------------------------------ plain access */
+
+int gen_root_read(struct gen_root *r, const char *path, struct strbuf *out)
+{
+	return rt_read(r, path, out);
+}
+
+bool gen_root_exists(struct gen_root *r, const char *path)
+{
+	return rt_exists(r, path);
+}
+
+int gen_root_list(struct gen_root *r, const char *path, char ***ret_names, size_t *ret_n)
+{
+	struct name_list names = { 0 };
+	int k = rt_list(r, path, &names);
+
+	if (k < 0) {
+		name_list_release(&names);
+		return k;
+	}
+	*ret_names = names.v;
+	*ret_n = names.n;
+	return 0;
+}
+
+int gen_root_nar_hash(struct gen_root *r, const char *path, uint8_t ret_hash[SHA256_LEN],
+		      uint64_t *ret_size)
+{
+	if (r->fs)
+		return nar_hash_ext4(r->fs, path, ret_hash, ret_size);
+	_cleanup_free_ char *p = host_path(r, path);
+	return nar_hash_path(p, ret_hash, ret_size);
 }

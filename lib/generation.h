@@ -174,4 +174,14 @@ int gen_load_registry(struct gen_root *r, struct store *ret);
 /* Reads a one-line file of a system inside the root (newline dropped). */
 int gen_system_text(struct gen_root *r, const char *system, const char *file, char **ret);
 
+/* Plain reads of a root, for readers beside this module (lib/verify.c):
+ * a file's contents (symlinks followed); whether path exists (lstat); the
+ * sorted names in a directory (caller frees each and the array); the NAR
+ * hash and size of a path (through libext2fs for an image). */
+int gen_root_read(struct gen_root *r, const char *path, struct strbuf *out);
+bool gen_root_exists(struct gen_root *r, const char *path);
+int gen_root_list(struct gen_root *r, const char *path, char ***ret_names, size_t *ret_n);
+int gen_root_nar_hash(struct gen_root *r, const char *path, uint8_t ret_hash[SHA256_LEN],
+		      uint64_t *ret_size);
+
 #endif

@@ -22,7 +22,8 @@ struct nar_writer {
 	void *opaque;
 	uint8_t *tok;      /* pending small writes */
 	size_t tok_len;
-	uint8_t *data;     /* file-content read buffer */
+	uint8_t *data;     /* file-content read buffer (host files) */
+	int err;           /* of writing the header */
 };
 
 static int nar_flush(struct nar_writer *w)
@@ -95,6 +96,84 @@ static int nar_put_strs(struct nar_writer *w, ...)
 	return r;
 }
 
+/* ---- the writer, in NAR order (nar.h) ---- */
+
+struct nar_writer *nar_writer_new(nar_sink_fn sink, void *opaque)
+{
+	struct nar_writer *w = xcalloc(1, sizeof(*w));
+
+	w->sink = sink;
+	w->opaque = opaque;
+	w->tok = xmalloc(NAR_TOKEN_BUF);
+	w->err = nar_put_str(w, "nix-archive-1");
+	return w;
+}
+
+int nar_writer_finish(struct nar_writer *w)
+{
+	int r = w->err;
+
+	if (r >= 0)
+		r = nar_flush(w);
+	free(w->tok);
+	free(w->data);
+	free(w);
+	return r < 0 ? r : 0;
+}
+
+int nar_write_file_begin(struct nar_writer *w, bool executable, uint64_t size)
+{
+	int r = nar_put_strs(w, "(", "type", "regular", NULL);
+
+	if (r >= 0 && executable)
+		r = nar_put_strs(w, "executable", "", NULL);
+	if (r >= 0)
+		r = nar_put_str(w, "contents");
+	if (r >= 0)
+		r = nar_put_u64(w, size);
+	if (r >= 0)
+		r = nar_flush(w);
+	return r;
+}
+
+int nar_write_data(struct nar_writer *w, const void *data, size_t len)
+{
+	return len ? w->sink(w->opaque, data, len) : 0;
+}
+
+int nar_write_file_end(struct nar_writer *w, uint64_t size)
+{
+	int r = nar_put_pad(w, size);
+
+	return r < 0 ? r : nar_put_str(w, ")");
+}
+
+int nar_write_symlink(struct nar_writer *w, const char *target, size_t len)
+{
+	int r = nar_put_strs(w, "(", "type", "symlink", "target", NULL);
+
+	if (r >= 0)
+		r = nar_put_bytes(w, target, len);
+	return r < 0 ? r : nar_put_str(w, ")");
+}
+
+int nar_write_dir_begin(struct nar_writer *w)
+{
+	return nar_put_strs(w, "(", "type", "directory", NULL);
+}
+
+int nar_write_entry_begin(struct nar_writer *w, const char *name)
+{
+	return nar_put_strs(w, "entry", "(", "name", name, "node", NULL);
+}
+
+int nar_write_end(struct nar_writer *w)
+{
+	return nar_put_str(w, ")");
+}
+
+/* ---- host directories ---- */
+
 static int nar_regular(struct nar_writer *w, int dfd, const char *name)
 {
 	_cleanup_close_ int fd = -1;
@@ -113,15 +192,7 @@ static int nar_regular(struct nar_writer *w, int dfd, const char *name)
 	if (left > NAR_READ_BUF) /* a syscall per small file is not worth it */
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
-	r = nar_put_strs(w, "(", "type", "regular", NULL);
-	if (r >= 0 && (fst.st_mode & S_IXUSR))
-		r = nar_put_strs(w, "executable", "", NULL);
-	if (r >= 0)
-		r = nar_put_str(w, "contents");
-	if (r >= 0)
-		r = nar_put_u64(w, left);
-	if (r >= 0)
-		r = nar_flush(w);
+	r = nar_write_file_begin(w, fst.st_mode & S_IXUSR, left);
 	while (r >= 0 && left > 0) {
 		size_t want = left < NAR_READ_BUF ? (size_t)left : NAR_READ_BUF;
 		ssize_t n = read(fd, w->data, want);
@@ -132,35 +203,24 @@ static int nar_regular(struct nar_writer *w, int dfd, const char *name)
 		}
 		if (n == 0)
 			return -EIO; /* shrank while we read it */
-		r = w->sink(w->opaque, w->data, (size_t)n);
+		r = nar_write_data(w, w->data, (size_t)n);
 		left -= (uint64_t)n;
 	}
-	if (r >= 0)
-		r = nar_put_pad(w, (uint64_t)fst.st_size);
-	if (r >= 0)
-		r = nar_put_str(w, ")");
-	return r;
+	return r < 0 ? r : nar_write_file_end(w, (uint64_t)fst.st_size);
 }
 
 static int nar_symlink(struct nar_writer *w, int dfd, const char *name,
 		       const struct stat *st)
 {
 	size_t size = st->st_size > 0 ? (size_t)st->st_size + 1 : 256;
-	int r;
 
 	for (;;) {
 		_cleanup_free_ char *target = xmalloc(size);
 		ssize_t n = readlinkat(dfd, name, target, size);
 		if (n < 0)
 			return -errno;
-		if ((size_t)n < size) {
-			r = nar_put_strs(w, "(", "type", "symlink", "target", NULL);
-			if (r >= 0)
-				r = nar_put_bytes(w, target, (size_t)n);
-			if (r >= 0)
-				r = nar_put_str(w, ")");
-			return r;
-		}
+		if ((size_t)n < size)
+			return nar_write_symlink(w, target, (size_t)n);
 		size *= 2;
 	}
 }
@@ -229,16 +289,16 @@ static int nar_directory(struct nar_writer *w, int dfd, const char *name)
 	r = nar_list_dir(fd, &names, &n);
 	if (r < 0)
 		return r;
-	r = nar_put_strs(w, "(", "type", "directory", NULL);
+	r = nar_write_dir_begin(w);
 	for (i = 0; i < n && r >= 0; i++) {
-		r = nar_put_strs(w, "entry", "(", "name", names[i], "node", NULL);
+		r = nar_write_entry_begin(w, names[i]);
 		if (r >= 0)
 			r = nar_node(w, fd, names[i]);
 		if (r >= 0)
-			r = nar_put_str(w, ")");
+			r = nar_write_end(w);
 	}
 	if (r >= 0)
-		r = nar_put_str(w, ")");
+		r = nar_write_end(w);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -262,53 +322,55 @@ static int nar_node(struct nar_writer *w, int dfd, const char *name)
 
 int nar_dump(const char *path, nar_sink_fn sink, void *opaque)
 {
-	struct nar_writer w = { .sink = sink, .opaque = opaque };
+	struct nar_writer *w;
 	int r;
 
 	if (!path || !*path)
 		return -EINVAL;
-	w.tok = xmalloc(NAR_TOKEN_BUF);
-	w.data = xmalloc(NAR_READ_BUF);
-	r = nar_put_str(&w, "nix-archive-1");
-	if (r >= 0)
-		r = nar_node(&w, AT_FDCWD, path);
-	if (r >= 0)
-		r = nar_flush(&w);
-	free(w.tok);
-	free(w.data);
-	return r < 0 ? r : 0;
+	w = nar_writer_new(sink, opaque);
+	w->data = xmalloc(NAR_READ_BUF);
+	r = nar_node(w, AT_FDCWD, path);
+	if (r < 0)
+		w->err = r;
+	return nar_writer_finish(w);
 }
 
-struct nar_hash_state {
-	struct sha256_ctx ctx;
-	uint64_t size;
-};
-
-static int nar_hash_sink(void *opaque, const void *data, size_t len)
+void nar_hasher_init(struct nar_hasher *h)
 {
-	struct nar_hash_state *s = opaque;
+	sha256_init(&h->ctx);
+	h->size = 0;
+}
 
-	sha256_update(&s->ctx, data, len);
-	s->size += len;
+int nar_hasher_sink(void *opaque, const void *data, size_t len)
+{
+	struct nar_hasher *h = opaque;
+
+	sha256_update(&h->ctx, data, len);
+	h->size += len;
 	return 0;
 }
 
-int nar_hash_path(const char *path, uint8_t ret_hash[SHA256_LEN], uint64_t *ret_size)
+int nar_hasher_done(struct nar_hasher *h, int r, uint8_t ret_hash[SHA256_LEN],
+		    uint64_t *ret_size)
 {
-	struct nar_hash_state s = { .size = 0 };
 	uint8_t digest[SHA256_LEN];
-	int r;
 
-	sha256_init(&s.ctx);
-	r = nar_dump(path, nar_hash_sink, &s);
-	sha256_final(&s.ctx, digest);
+	sha256_final(&h->ctx, digest);
 	if (r < 0)
 		return r;
 	if (ret_hash)
 		memcpy(ret_hash, digest, SHA256_LEN);
 	if (ret_size)
-		*ret_size = s.size;
+		*ret_size = h->size;
 	return 0;
+}
+
+int nar_hash_path(const char *path, uint8_t ret_hash[SHA256_LEN], uint64_t *ret_size)
+{
+	struct nar_hasher h;
+
+	nar_hasher_init(&h);
+	return nar_hasher_done(&h, nar_dump(path, nar_hasher_sink, &h), ret_hash, ret_size);
 }
 
 char *nar_hash_format(const uint8_t hash[SHA256_LEN])

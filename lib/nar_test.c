@@ -1,6 +1,7 @@
 /* nar_test.c — NAR bytes of small trees built here, against an independent
  * serialiser in this file and against hashes printed by nix-hash 2.8. */
 #include "nar.h"
+#include "ext4.h"
 #include "fsutil.h"
 #include "strbuf.h"
 #define TEST_IMPLEMENTATION
@@ -232,6 +233,45 @@ TEST(nar_hash_format_parse)
 	CHECK_EQ(nar_hash_parse("md5:abc", back), -EINVAL);
 	CHECK_EQ(nar_hash_parse("sha256:", back), -EINVAL);
 	CHECK_EQ(nar_hash_parse(s + 7, back), -EINVAL);
+}
+
+/* The tree of make_tree, plus a 3 MiB file and a slow (>= 60 bytes) symlink,
+ * copied into an ext4 filesystem: nar_dump_ext4 gives nar_dump's bytes. */
+TEST(nar_ext4_matches_host)
+{
+	_cleanup_free_ char *t = make_tree("te"), *img = tmp("nar.img");
+	_cleanup_free_ char *big = path_join(t, "d/big"), *sl = path_join(t, "long");
+	struct ext4_params p = { .size = 32 << 20, .timestamp = 1 };
+	struct strbuf data = STRBUF_INIT, host = STRBUF_INIT, inner = STRBUF_INIT;
+	struct ext4 *fs = NULL;
+	uint8_t h1[SHA256_LEN], h2[SHA256_LEN];
+	uint64_t s1 = 0, s2 = 0;
+	int fd;
+
+	for (size_t i = 0; i < 3 * 1024 * 1024 + 3; i++)
+		strbuf_addch(&data, (char)(i * 7 + (i >> 10)));
+	CHECK_EQ(write_file_atomic(big, data.buf, data.len, 0644), 0);
+	CHECK_EQ(symlink("a/link/target/longer/than/sixty/bytes/so/it/needs/a/block/x", sl), 0);
+	fd = open(img, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	CHECK(fd >= 0);
+	CHECK_EQ(ext4_create(fd, 0, &p, &fs), 0);
+	CHECK_EQ(ext4_mkdir_p(fs, "/kiln/store", 0755), 0);
+	CHECK_EQ(ext4_copy_tree(fs, t, "/kiln/store/t"), 0);
+	CHECK_EQ(nar_dump(t, collect, &host), 0);
+	CHECK_EQ(nar_dump_ext4(fs, "/kiln/store/t", collect, &inner), 0);
+	CHECK_EQ(inner.len, host.len);
+	CHECK(inner.len == host.len && memcmp(inner.buf, host.buf, host.len) == 0);
+	CHECK_EQ(nar_hash_path(t, h1, &s1), 0);
+	CHECK_EQ(nar_hash_ext4(fs, "/kiln/store/t", h2, &s2), 0);
+	CHECK_EQ(s1, s2);
+	CHECK(memcmp(h1, h2, SHA256_LEN) == 0);
+	CHECK_EQ(nar_hash_ext4(fs, "/kiln/store/missing", h2, &s2), -ENOENT);
+	CHECK_EQ(nar_dump_ext4(fs, "/kiln/store/t", failing_sink, NULL), -ENOSPC);
+	CHECK_EQ(ext4_close(fs), 0);
+	close(fd);
+	strbuf_release(&data);
+	strbuf_release(&host);
+	strbuf_release(&inner);
 }
 
 int main(void)

@@ -4,8 +4,11 @@
 # generation, deleting the default, another architecture, a non-kiln image)
 # are one-line errors that leave the image's bytes as they were, a switch
 # killed at each crash point leaves a bootable, consistent image that the
-# next switch completes, and gc after deleting generation 1 frees exactly
-# the paths only generation 1 used. Needs Debian's archive for the first
+# next switch completes (and `kiln verify --image` passes at each point),
+# verify names a flipped byte, a removed path, an incomplete closure, a
+# corrupt registry and a menu without its default without changing the
+# image, and gc after deleting generation 1 frees exactly the paths only
+# generation 1 used. Needs Debian's archive for the first
 # lock (cached in KILN_CACHE_DIR afterwards).
 set -u
 failed=0
@@ -95,6 +98,7 @@ for point in gen-copied gen-registered gen-linked gen-committed gen-done; do
 	cp --sparse=always base.img crash.img
 	KILN_TEST_CRASH=$point "$KILN" switch "$cfg/second.cfg" --image crash.img >/dev/null 2>&1 && fail "$point: not killed"
 	fsck_root crash.img "$point"
+	"$KILN" verify --image crash.img >v.out 2>v.err || { cat v.out v.err; fail "$point: kiln verify --image"; }
 	ext cat crash.img /boot/grub/grub.cfg >c.cfg
 	ext cat crash.img /kiln/var/db/registry >c.reg
 	def=$(sed -n "s/^set default='gen-\([0-9]*\)'/\1/p" c.cfg)
@@ -107,8 +111,65 @@ for point in gen-copied gen-registered gen-linked gen-committed gen-done; do
 	[ -s missing ] && fail "$point: paths of $sys missing: $(head -1 missing)"
 	"$KILN" switch "$cfg/second.cfg" --image crash.img >/dev/null 2>err || { cat err; fail "$point: the next switch failed"; }
 	fsck_root crash.img "$point, then switch"
+	"$KILN" verify --image crash.img >v.out 2>v.err || { cat v.out v.err; fail "$point, then switch: kiln verify --image"; }
 	ok "crash at $point: boots generation $def, next switch fine"
 done
+
+# verify: read-only (the bytes stay), exit 0 on a consistent image, and 1
+# with a line naming what is wrong on a damaged one
+verify_ok() { # NAME IMG [OPTION]
+	before=$(sha256sum <"$2")
+	"$KILN" verify --image "$2" ${3:-} >v.out 2>v.err || { cat v.out v.err; fail "verify $1: exit $?"; }
+	[ "$(sha256sum <"$2")" = "$before" ] || fail "verify $1: the image changed"
+	ok "verify $1: $(cat v.err)"
+}
+verify_bad() { # NAME IMG REGEX: exit 1 and a line matching REGEX
+	before=$(sha256sum <"$2")
+	"$KILN" verify --image "$2" >v.out 2>v.err; rc=$?
+	[ "$rc" = 1 ] || { cat v.out v.err; fail "verify $1: exit $rc, not 1"; }
+	grep -qE "$3" v.out || { cat v.out; fail "verify $1: no line matching $3"; }
+	[ "$(sha256sum <"$2")" = "$before" ] || fail "verify $1: the image changed"
+	ok "verify $1: $(head -1 v.out)"
+}
+verify_ok "gen2.img" gen2.img
+grep -q ' 2 generations verified' v.err || fail "verify gen2.img: summary: $(cat v.err)"
+hello=$(ext cat gen2.img /kiln/var/db/registry | awk -F'\t' '$2 ~ /-hello-/ { print $2 }')
+[ -n "$hello" ] || fail "no hello path registered in gen2.img"
+# a flipped byte in a store file (found with debugfs bmap)
+cp --sparse=always gen2.img bad.img
+dd if=bad.img of=root.part bs=1M skip=$((off >> 20)) conv=sparse status=none
+blk=$(debugfs -R "bmap $sys2/name 0" root.part 2>/dev/null)
+bs=$(dumpe2fs -h root.part 2>/dev/null | awk '/^Block size:/ { print $3 }')
+rm -f root.part
+printf X | dd of=bad.img bs=1 seek=$((off + blk * bs)) conv=notrunc status=none
+verify_bad "a flipped byte" bad.img "^corrupted: $sys2 "
+verify_ok "a flipped byte, --quick (no hashing)" bad.img --quick
+# a registered path removed
+cp --sparse=always gen2.img bad.img
+ext rm bad.img "$hello"
+verify_bad "a removed path" bad.img "^missing: $hello "
+# a registry without hello's record (every line's checksum still right)
+cp --sparse=always gen2.img bad.img
+ext cat gen2.img /kiln/var/db/registry | awk -F'\t' '$2 !~ /-hello-/' | ext write bad.img /kiln/var/db/registry
+verify_bad "an incomplete closure" bad.img "^incomplete: generation 2 needs $hello"
+# a registry line with a wrong checksum
+cp --sparse=always gen2.img bad.img
+ext cat gen2.img /kiln/var/db/registry | sed '2s/.$/x/' | ext write bad.img /kiln/var/db/registry
+verify_bad "a corrupt registry" bad.img "^registry: "
+# grub.cfg's default names no entry
+cp --sparse=always gen2.img bad.img
+ext cat gen2.img /boot/grub/grub.cfg | sed "s/^set default='gen-2'/set default='gen-7'/" |
+	ext write bad.img /boot/grub/grub.cfg
+verify_bad "a menu without its default" bad.img "^boot: .*generation 7"
+# an unregistered leftover is a note, not an error
+cp --sparse=always gen2.img bad.img
+ext mkdir bad.img /kiln/store/00000000000000000000000000000000-leftover
+verify_ok "an unregistered leftover" bad.img
+grep -q '^note: unregistered: /kiln/store/00000000000000000000000000000000-leftover' v.out ||
+	fail "verify: the leftover is not noted: $(cat v.out)"
+rm -f bad.img
+"$KILN" verify --image zero.img >/dev/null 2>err; rc=$?
+[ "$rc" = 2 ] && [ "$(wc -l <err)" = 1 ] || { cat err; fail "verify a non-kiln image: exit $rc, not 2 with one line"; }
 
 # gc: delete generation 1, free exactly what only it used
 sys1=$(awk '$1 == 1 { print $2 }' list)

@@ -2,7 +2,7 @@
 # aarch64, run on a directory root as the booted machine runs it on "/"
 # (KILN_ROOT, KILN_CMDLINE): list, rollback, boot-once, mark-good ending a
 # trial, mark-good after a fallback making the good generation the default,
-# gc. The aarch64 build runs under qemu-aarch64 when it is installed.
+# verify (consistent, then a `system` link naming no generation), gc. The aarch64 build runs under qemu-aarch64 when it is installed.
 set -u
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
@@ -11,9 +11,11 @@ root=$SCRATCH/root
 mkdir -p "$root/kiln/var/profiles" "$root/kiln/var/db" "$root/boot/grub" src
 # two systems and a package only the first uses, added to a host store that
 # the root's /kiln/store and registry point at
-mk_system() { # DIR NAME
-	mkdir -p "$1"; echo "$2" >"$1/name"; echo 6.1-test >"$1/kernel-version"
-	ln -s /kiln/store/none/vmlinuz "$1/kernel"; ln -s /kiln/store/none/initrd "$1/initrd"
+mkdir -p src/boot; echo kernel >src/boot/vmlinuz; echo initrd >src/boot/initrd
+boot=$("$KILN" add src/boot 2>/dev/null) || { echo "FAIL: kiln add"; exit 1; }
+mk_system() { # DIR NAME (an empty closure: the test registers no references)
+	mkdir -p "$1"; echo "$2" >"$1/name"; echo 6.1-test >"$1/kernel-version"; : >"$1/closure"
+	ln -s "$boot/vmlinuz" "$1/kernel"; ln -s "$boot/initrd" "$1/initrd"
 }
 mkdir -p src/only1; echo one >src/only1/f
 only1=$("$KILN" add src/only1 2>/dev/null) || { echo "FAIL: kiln add"; exit 1; }
@@ -61,6 +63,12 @@ for arch in x86_64 aarch64; do
 	run_tool "$bin" rollback >out 2>err && fail "$arch: rollback below 1 succeeded"
 	run_tool "$bin" boot-once 2 || fail "$arch: boot-once"
 	grep -q '^kiln_once=gen-2$' "$root/boot/grub/grubenv" || fail "$arch: kiln_once not set"
+	# verify: consistent; a `system` link naming no generation is not
+	run_tool "$bin" verify >out || { cat out; fail "$arch: verify"; }
+	ln -sfn system-7-link "$root/kiln/var/profiles/system"
+	run_tool "$bin" verify --quick >out && fail "$arch: verify passed a dangling system link"
+	grep -q '^profiles: .*names no existing system-N-link' out || { cat out; fail "$arch: verify said '$(cat out)'"; }
+	ln -sfn system-1-link "$root/kiln/var/profiles/system"
 	echo "ok $arch"
 done
 # gc: with only generation 2 left, sys1 (and what only it references) goes
