@@ -378,8 +378,11 @@ int ext4_flush(struct ext4 *e)
 			return ext4_errno(err);
 	}
 	int r = ext4_errno(io_channel_flush(e->fs->io));
+	if (r < 0)
+		return r;
+	e->syncs++;
 	/* what replaced entries left behind can go now; the next sync writes it */
-	return r < 0 || !e->ndrops ? r : ext4_apply_drops(e);
+	return e->ndrops ? ext4_apply_drops(e) : 0;
 }
 
 int ext4_close(struct ext4 *e)

@@ -98,6 +98,23 @@ int ext4_symlink(struct ext4 *fs, const char *path, const char *target);
  * temporary name, made durable, then one directory-entry update. Creates
  * path when missing; refuses (-EISDIR) to replace a directory. */
 int ext4_replace_symlink(struct ext4 *fs, const char *path, const char *target);
+/* A file or symlink made under a temporary name, to be given its name by
+ * ext4_commit: staged before a sync the caller makes anyway (ext4_flush),
+ * the commit needs no sync of its own. ext4_write_file and
+ * ext4_replace_symlink are stage + commit. Committing replaces an existing
+ * non-directory as rename(2) would (see "Crash behaviour"); an uncommitted
+ * stage leaves a temporary name that ext4_remove_temp_names removes. */
+struct ext4_staged {
+	uint32_t parent, ino;
+	mode_t type;
+	uint64_t sync;     /* the filesystem's sync count when staged */
+	char name[256];
+};
+int ext4_stage_file(struct ext4 *fs, const char *path, const void *data, size_t len, mode_t mode,
+		    struct ext4_staged *ret);
+int ext4_stage_symlink(struct ext4 *fs, const char *path, const char *target,
+		       struct ext4_staged *ret);
+int ext4_commit(struct ext4 *fs, const struct ext4_staged *st);
 /* Removes the temporary names (".kiln-new-*") that an interrupted
  * ext4_write_file or ext4_replace_symlink can leave in directory path (each
  * holds an old or unfinished inode, which is dropped). A missing directory

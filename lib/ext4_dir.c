@@ -185,7 +185,8 @@ int ext4_dir_fill_end(struct ext4_dir_fill *f)
 
 /* ---- replacing an entry ----
  * As rename(2) over an existing name: the new inode is linked under a
- * temporary name and made durable (ext4_flush); then, when both names sit
+ * temporary name ("staged") and made durable by a sync — the caller's next
+ * ext4_flush, or one of its own at commit; then, when both names sit
  * in one directory block (small directories: the common case), one block
  * write exchanges their inodes — name -> new, temporary -> old — so every
  * inode has a name whatever reaches the disk, and the temporary name and
@@ -317,26 +318,42 @@ int ext4_apply_drops(struct ext4 *e)
 	return r;
 }
 
-/* Points name in dir at new_ino (of type) as rename(2) over an existing
- * entry would; old_ino loses that link (see "replacing an entry" above). */
-int ext4_replace_entry(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t old_ino,
-		       ext2_ino_t new_ino, mode_t type)
+void ext4_temp_name(ext2_ino_t ino, char tmp[EXT4_TEMP_NAME_MAX])
 {
-	char tmp[sizeof(((struct ext4_drop *)0)->name)];
-	struct ext2_inode_large old;
-	struct swap_ctx c = { .fs = e->fs, .name = name, .new_ino = new_ino,
-			      .ftype = ext4_file_type(type) };
-	errcode_t err;
-	int r;
+	snprintf(tmp, EXT4_TEMP_NAME_MAX, EXT4_TEMP_PREFIX "%u", (unsigned)ino);
+}
 
-	snprintf(tmp, sizeof(tmp), EXT4_TEMP_PREFIX "%u", (unsigned)new_ino);
-	r = ext4_link_new(e, dir, tmp, new_ino, type);
-	if (r >= 0)
-		r = ext4_flush(e);   /* the new inode and its name are durable */
+/* Gives name in dir to new_ino, which holds the temporary name tmp and is
+ * durable (see "replacing an entry" above). */
+int ext4_install_staged(struct ext4 *e, ext2_ino_t dir, const char *name, const char *tmp,
+			ext2_ino_t new_ino, mode_t type)
+{
+	struct ext2_inode_large old, in;
+	struct swap_ctx c = { .fs = e->fs, .name = name, .tmp = tmp, .new_ino = new_ino,
+			      .ftype = ext4_file_type(type) };
+	ext2_ino_t old_ino;
+	errcode_t err;
+	int r = ext4_errno(ext2fs_lookup(e->fs, dir, name, strlen(name), NULL, &old_ino));
+
+	if (r == -ENOENT) {
+		/* a new name: the inode holds both names until the next sync */
+		r = ext4_read_inode(e, new_ino, &in);
+		if (r < 0)
+			return r;
+		in.i_links_count++;
+		r = ext4_write_inode(e, new_ino, &in);
+		if (r >= 0)
+			r = ext4_link(e, dir, name, new_ino, type);
+		if (r >= 0)
+			defer_drop(e, dir, tmp, new_ino);
+		return r;
+	}
 	if (r >= 0)
 		r = ext4_read_inode(e, old_ino, &old);
 	if (r < 0)
 		return r;
+	if (LINUX_S_ISDIR(old.i_mode))
+		return -EISDIR;
 
 	struct xchg_ctx x = { .name = name, .tmp = tmp, .name_len = strlen(name),
 			      .tmp_len = strlen(tmp), .new_ino = new_ino, .old_ino = old_ino,
@@ -350,7 +367,6 @@ int ext4_replace_entry(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_in
 		return ext4_touch_dir(e, dir);
 	}
 
-	c.tmp = tmp;
 	c.name_len = strlen(name);
 	c.tmp_len = strlen(tmp);
 	err = ext2fs_dir_iterate2(e->fs, dir, DIRENT_FLAG_INCLUDE_EMPTY, NULL, swap_proc, &c);
@@ -396,12 +412,22 @@ int ext4_remove_temp_names(struct ext4 *e, const char *path)
 		return 0;
 	if (r >= 0)
 		r = ext4_errno(ext2fs_dir_iterate2(e->fs, dir, 0, NULL, collect_temp, &t));
+	/* each holds an inode nothing else names: dropped at once, unless a
+	 * replace of this session queued it for after the next sync */
 	for (size_t i = 0; i < t.n; i++) {
-		int k = ext4_errno(ext2fs_lookup(e->fs, dir, t.v[i], strlen(t.v[i]), NULL, &ino));
-		if (k >= 0)
-			defer_drop(e, dir, t.v[i], ino);
+		bool queued = false;
+		for (size_t j = 0; j < e->ndrops; j++)
+			queued |= e->drops[j].dir == dir && !strcmp(e->drops[j].name, t.v[i]);
+		int k = queued ? 0 : ext4_errno(ext2fs_lookup(e->fs, dir, t.v[i], strlen(t.v[i]),
+							       NULL, &ino));
+		if (!queued && k >= 0)
+			k = ext4_errno(ext2fs_unlink(e->fs, dir, t.v[i], ino, 0));
+		if (!queued && k >= 0)
+			k = ext4_drop_link(e, ino);
+		if (r >= 0)
+			r = k;
 		free(t.v[i]);
 	}
 	free(t.v);
-	return r < 0 ? r : ext4_apply_drops(e);
+	return r < 0 ? r : ext4_touch_dir(e, dir);
 }

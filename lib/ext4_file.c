@@ -349,11 +349,10 @@ int ext4_mkdir_p(struct ext4 *e, const char *path, mode_t mode)
 	return 0;
 }
 
-/* Links a freshly made inode as path's last component, replacing an
- * existing non-directory when replace is set; frees the inode when it
- * could not be given a name. */
+/* Links a freshly made inode as path's last component (which must not
+ * exist); frees the inode when it could not be given a name. */
 static int install(struct ext4 *e, ext2_ino_t parent, const char *name, ext2_ino_t ino,
-		   mode_t type, bool replace)
+		   mode_t type)
 {
 	struct ext2_inode_large in;
 	ext2_ino_t old;
@@ -361,15 +360,11 @@ static int install(struct ext4 *e, ext2_ino_t parent, const char *name, ext2_ino
 
 	if (r == -ENOENT)
 		return ext4_link_new(e, parent, name, ino, type);
-	if (r >= 0 && !replace)
+	if (r >= 0)
 		r = -EEXIST;
-	if (r < 0) {
-		if (ext4_read_inode(e, ino, &in) >= 0)
-			ext4_free_inode(e, ino, &in);
-		return r;
-	}
-	/* from here on the new inode has a name: a failure leaves it linked */
-	return ext4_replace_entry(e, parent, name, old, ino, type);
+	if (ext4_read_inode(e, ino, &in) >= 0)
+		ext4_free_inode(e, ino, &in);
+	return r;
 }
 
 /* -EISDIR when name in parent is a directory, -EEXIST when it exists and
@@ -392,43 +387,101 @@ static int check_target(struct ext4 *e, ext2_ino_t parent, const char *name, boo
 	return LINUX_S_ISDIR(in.i_mode) ? -EISDIR : 0;
 }
 
-/* Creates path as a regular file holding data (mode S_IFREG | permissions)
- * or as a symlink to the string data (mode S_IFLNK), replacing an existing
- * non-directory when replace is set. */
-static int make_entry(struct ext4 *e, const char *path, mode_t mode, const void *data,
-		      size_t len, bool replace)
+/* Makes the inode for path: a regular file holding data (mode S_IFREG |
+ * permissions) or a symlink to the string data (mode S_IFLNK), unlinked;
+ * its parent directory and name in *ret_parent and name. */
+static int make_inode(struct ext4 *e, char *p, mode_t mode, const void *data, size_t len,
+		      bool replace, ext2_ino_t *ret_parent, const char **name, ext2_ino_t *ret)
 {
-	_cleanup_free_ char *p = xstrdup(path);
 	bool link = S_ISLNK(mode);
-	ext2_ino_t parent, ino;
-	const char *name;
 	int r = check_writable(e);
 
 	if (r >= 0)
-		r = ext4_split(e, p, &parent, &name);
-	if (r >= 0 && !*name)
+		r = ext4_split(e, p, ret_parent, name);
+	if (r >= 0 && !**name)
 		r = link ? -EEXIST : -EISDIR;
+	if (r >= 0 && strlen(*name) > EXT2_NAME_LEN)
+		r = -ENAMETOOLONG;
 	if (r >= 0)
-		r = check_target(e, parent, name, replace);
+		r = check_target(e, *ret_parent, *name, replace);
 	if (r >= 0)
-		r = link ? ext4_new_symlink(e, parent, data, &ino)
-			 : ext4_new_file(e, parent, mode, -1, data, len, &ino);
-	if (r >= 0)
-		r = install(e, parent, name, ino, mode & S_IFMT, replace);
+		r = link ? ext4_new_symlink(e, *ret_parent, data, ret)
+			 : ext4_new_file(e, *ret_parent, mode, -1, data, len, ret);
 	return r;
+}
+
+/* Stages path's new inode under its temporary name; with new_direct, a
+ * path that does not exist yet is simply created (*ret: ino 0, nothing to
+ * commit). */
+static int stage(struct ext4 *e, const char *path, mode_t mode, const void *data, size_t len,
+		 bool new_direct, struct ext4_staged *ret)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	char tmp[EXT4_TEMP_NAME_MAX];
+	const char *name;
+	ext2_ino_t parent, ino, old;
+	int r = make_inode(e, p, mode, data, len, true, &parent, &name, &ino);
+
+	if (r < 0)
+		return r;
+	if (new_direct && lookup_in(e, parent, name, &old) == -ENOENT) {
+		*ret = (struct ext4_staged){ .ino = 0 };
+		return install(e, parent, name, ino, mode & S_IFMT);
+	}
+	ext4_temp_name(ino, tmp);
+	r = ext4_link_new(e, parent, tmp, ino, mode & S_IFMT);
+	if (r < 0)
+		return r;
+	*ret = (struct ext4_staged){ .parent = parent, .ino = ino, .type = mode & S_IFMT,
+				     .sync = e->syncs };
+	snprintf(ret->name, sizeof(ret->name), "%s", name);
+	return 0;
+}
+
+int ext4_stage_file(struct ext4 *e, const char *path, const void *data, size_t len, mode_t mode,
+		    struct ext4_staged *ret)
+{
+	return stage(e, path, S_IFREG | (mode & 07777), data, len, false, ret);
+}
+
+int ext4_stage_symlink(struct ext4 *e, const char *path, const char *target,
+		       struct ext4_staged *ret)
+{
+	return stage(e, path, S_IFLNK, target, 0, false, ret);
+}
+
+int ext4_commit(struct ext4 *e, const struct ext4_staged *st)
+{
+	char tmp[EXT4_TEMP_NAME_MAX];
+	int r = 0;
+
+	if (!st->ino)
+		return 0;   /* created directly */
+	if (st->sync == e->syncs)
+		r = ext4_flush(e);   /* the staged inode and its name are durable */
+	ext4_temp_name(st->ino, tmp);
+	return r < 0 ? r : ext4_install_staged(e, st->parent, st->name, tmp, st->ino, st->type);
 }
 
 int ext4_write_file(struct ext4 *e, const char *path, const void *data, size_t len, mode_t mode)
 {
-	return make_entry(e, path, S_IFREG | (mode & 07777), data, len, true);
+	struct ext4_staged st;
+	int r = stage(e, path, S_IFREG | (mode & 07777), data, len, true, &st);
+	return r < 0 ? r : ext4_commit(e, &st);
 }
 
 int ext4_symlink(struct ext4 *e, const char *path, const char *target)
 {
-	return make_entry(e, path, S_IFLNK, target, 0, false);
+	_cleanup_free_ char *p = xstrdup(path);
+	const char *name;
+	ext2_ino_t parent, ino;
+	int r = make_inode(e, p, S_IFLNK, target, 0, false, &parent, &name, &ino);
+	return r < 0 ? r : install(e, parent, name, ino, S_IFLNK);
 }
 
 int ext4_replace_symlink(struct ext4 *e, const char *path, const char *target)
 {
-	return make_entry(e, path, S_IFLNK, target, 0, true);
+	struct ext4_staged st;
+	int r = stage(e, path, S_IFLNK, target, 0, true, &st);
+	return r < 0 ? r : ext4_commit(e, &st);
 }

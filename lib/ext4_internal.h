@@ -49,7 +49,7 @@ int ext4_io_zero_range(struct ext4_io_target *t, uint64_t off, uint64_t len);
  * (ext4_dir.c, "replacing an entry"). */
 struct ext4_drop {
 	ext2_ino_t dir, ino;
-	char name[24];
+	char name[24];   /* EXT4_TEMP_NAME_MAX */
 };
 
 struct ext4 {
@@ -60,6 +60,7 @@ struct ext4 {
 	char name[48];
 	struct ext4_drop *drops;  /* ext4_flush and ext4_close apply them */
 	size_t ndrops;
+	uint64_t syncs;           /* ext4_flush calls that synced */
 };
 
 #define EXT4_TEMP_PREFIX ".kiln-new-"
@@ -83,10 +84,14 @@ int ext4_write_inode(struct ext4 *e, ext2_ino_t ino, struct ext2_inode_large *in
 /* The EXT2_FT_* of a mode; a directory's times after its entries changed. */
 int ext4_file_type(mode_t mode);
 int ext4_touch_dir(struct ext4 *e, ext2_ino_t dir);
-/* Points name in dir at new_ino, as rename(2) over old_ino's entry would
- * (ext4_dir.c says how, and what a crash leaves). */
-int ext4_replace_entry(struct ext4 *e, ext2_ino_t dir, const char *name, ext2_ino_t old_ino,
-		       ext2_ino_t new_ino, mode_t type);
+/* The temporary name of a staged inode. */
+#define EXT4_TEMP_NAME_MAX 24
+void ext4_temp_name(ext2_ino_t ino, char tmp[EXT4_TEMP_NAME_MAX]);
+/* Gives name in dir to new_ino, linked as tmp and durable, as rename(2)
+ * over an existing entry would (ext4_dir.c says how, and what a crash
+ * leaves); -EISDIR if name is a directory. */
+int ext4_install_staged(struct ext4 *e, ext2_ino_t dir, const char *name, const char *tmp,
+			ext2_ino_t new_ino, mode_t type);
 /* Unlinks the temporary names queued since the last sync and drops their
  * inodes (call only after a sync); the first error, all attempted. */
 int ext4_apply_drops(struct ext4 *e);

@@ -273,6 +273,10 @@ int ext4_remove_tree(struct ext4 *e, const char *path)
 	r = ext4_errno(ext2fs_lookup(e->fs, parent, name, strlen(name), NULL, &ino));
 	if (r == -ENOENT)
 		return 0;
+	/* temporary names queued for dropping may sit in the tree: sync, which
+	 * drops them, before their directories can go */
+	if (r >= 0 && e->ndrops)
+		r = ext4_flush(e);
 	if (r >= 0)
 		r = ext4_read_inode(e, ino, &in);
 	if (r >= 0)   /* the name goes first: one directory-block write */

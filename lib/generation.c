@@ -88,6 +88,42 @@ static int rt_write(struct gen_root *r, const char *path, const void *data, size
 	return write_file_atomic(p, data, len, 0644);
 }
 
+/* A file or symlink written ahead of the sync that precedes its commit, so
+ * the commit needs no sync of its own (ext4_stage_file). A directory root
+ * (the running machine) just writes at commit. */
+struct rt_staged {
+	struct ext4_staged st;
+	const char *path;
+	struct strbuf data;
+	bool symlink;
+};
+
+static int rt_stage(struct gen_root *r, const char *path, const void *data, size_t len,
+		    bool symlink, struct rt_staged *ret)
+{
+	*ret = (struct rt_staged){ .path = path, .data = STRBUF_INIT, .symlink = symlink };
+	if (!r->fs) {
+		strbuf_add(&ret->data, data, len);
+		return 0;
+	}
+	return symlink ? ext4_stage_symlink(r->fs, path, data, &ret->st) :
+			 ext4_stage_file(r->fs, path, data, len, 0644, &ret->st);
+}
+
+static int rt_commit(struct gen_root *r, struct rt_staged *st)
+{
+	int k;
+
+	if (r->fs)
+		k = ext4_commit(r->fs, &st->st);
+	else if (st->symlink)
+		k = rt_replace_symlink(r, st->path, strbuf_str(&st->data));
+	else
+		k = rt_write(r, st->path, st->data.buf, st->data.len);
+	strbuf_release(&st->data);
+	return k;
+}
+
 static int rt_remove(struct gen_root *r, const char *path)
 {
 	if (r->fs)
@@ -490,11 +526,11 @@ static int gen_id_number(const char *id)
 }
 
 /* Rewrites grub.cfg from the profiles and the boot state. */
-static int write_boot_cfg(struct gen_root *r, const struct gen_ops *ops)
+/* grub.cfg for the generations the root has now, into cfg. */
+static int boot_cfg_text(struct gen_root *r, const struct gen_ops *ops, struct strbuf *cfg)
 {
 	struct gen_list l;
 	struct gen_bootenv env;
-	struct strbuf cfg = STRBUF_INIT;
 	int k = gen_list(r, &l);
 
 	if (k < 0)
@@ -512,11 +548,18 @@ static int write_boot_cfg(struct gen_root *r, const struct gen_ops *ops)
 		m.trial_gen = l.current;
 		m.good_gen = good;
 	}
-	k = ops->menu(ops->opaque, &m, &cfg);
+	k = ops->menu(ops->opaque, &m, cfg);
+	gen_list_release(&l);
+	return k;
+}
+
+static int write_boot_cfg(struct gen_root *r, const struct gen_ops *ops)
+{
+	struct strbuf cfg = STRBUF_INIT;
+	int k = boot_cfg_text(r, ops, &cfg);
 	if (k == 0)
 		k = rt_write(r, GEN_GRUB_CFG, cfg.buf, cfg.len);
 	strbuf_release(&cfg);
-	gen_list_release(&l);
 	return k;
 }
 
@@ -587,6 +630,8 @@ int gen_add(struct gen_root *r, const struct store *src, const char *system, boo
 	_cleanup_free_ char *real = store_real_path(src, system);
 	_cleanup_free_ char *arch_file = real ? path_join(real, "arch") : NULL;
 	_cleanup_free_ char *link = NULL, *name = NULL;
+	struct rt_staged st_registry = { 0 }, st_env = { 0 }, st_system = { 0 }, st_cfg = { 0 };
+	bool registry_staged = false, env_staged = false;
 	uint64_t written0;
 	int k;
 
@@ -621,26 +666,43 @@ int gen_add(struct gen_root *r, const struct store *src, const char *system, boo
 	name = xasprintf("system-%d-link", res.number);
 	link = xasprintf(GEN_PROFILES "/%s", name);
 
+	/* Each file a later step replaces is staged (written under a temporary
+	 * name) within the step before, so the sync that ends that step makes
+	 * it durable and its commit needs no sync of its own: five syncs. */
 	/* 1-2: the paths, then the registry that makes them valid */
 	k = copy_missing(r, src, &reg, &closure, &registry, &res);
-	if (k == 0)
-		k = step_done(r, "gen-copied");
 	if (k == 0 && res.paths_copied) {
-		k = rt_write(r, GEN_REGISTRY, registry.buf, registry.len);
-		if (k == 0)
-			k = step_done(r, "gen-registered");
+		k = rt_stage(r, GEN_REGISTRY, registry.buf, registry.len, false, &st_registry);
+		registry_staged = k == 0;
 	}
-	/* 3: the profile link (nothing points at it yet) and, for a trial, its
-	 * budget in grubenv (inert until grub.cfg names the trial) */
-	if (k == 0)
-		k = rt_symlink(r, link, system);
+	/* for a trial, its budget in grubenv (inert until grub.cfg names it) */
 	if (k == 0 && !boot_once) {
 		snprintf(env.tries_gen, sizeof(env.tries_gen), "gen-%d", res.number);
 		env.tries = ops->tries > 0 ? ops->tries : GEN_DEFAULT_TRIES;
 		env.ok[0] = '\0';
 		snprintf(env.good, sizeof(env.good), "gen-%d", l.current);
-		k = gen_bootenv_write(r, &env);
+		gen_bootenv_format(&env, &sb);
+		k = rt_stage(r, GEN_GRUBENV, sb.buf, sb.len, false, &st_env);
+		env_staged = k == 0;
+		strbuf_release(&sb);
 	}
+	if (k == 0)
+		k = step_done(r, "gen-copied");
+	if (k == 0 && registry_staged) {
+		registry_staged = false;
+		k = rt_commit(r, &st_registry);
+		if (k == 0)
+			k = step_done(r, "gen-registered");
+	}
+	/* 3: the profile link (nothing points at it yet) and the trial's budget */
+	if (k == 0)
+		k = rt_symlink(r, link, system);
+	if (k == 0 && env_staged) {
+		env_staged = false;
+		k = rt_commit(r, &st_env);
+	}
+	if (k == 0 && !boot_once)
+		k = rt_stage(r, GEN_PROFILES "/system", name, strlen(name), true, &st_system);
 	if (k == 0)
 		k = step_done(r, "gen-linked");
 	if (k < 0)
@@ -658,11 +720,16 @@ int gen_add(struct gen_root *r, const struct store *src, const char *system, boo
 			k = step_done(r, "gen-done");
 	} else {
 		/* 4: the commit point, then the menu that boots it */
-		k = rt_replace_symlink(r, GEN_PROFILES "/system", name);
+		k = rt_commit(r, &st_system);
+		if (k == 0)
+			k = boot_cfg_text(r, ops, &sb);
+		if (k == 0)
+			k = rt_stage(r, GEN_GRUB_CFG, sb.buf, sb.len, false, &st_cfg);
+		strbuf_release(&sb);
 		if (k == 0)
 			k = step_done(r, "gen-committed");
 		if (k == 0)
-			k = write_boot_cfg(r, ops);
+			k = rt_commit(r, &st_cfg);
 		if (k == 0)
 			k = step_done(r, "gen-done");
 	}
@@ -670,6 +737,12 @@ int gen_add(struct gen_root *r, const struct store *src, const char *system, boo
 	if (k == 0 && ret)
 		*ret = res;
 out:
+	/* stages never committed (an error) stay as temporary names, which
+	 * the next writable open removes */
+	strbuf_release(&st_registry.data);
+	strbuf_release(&st_env.data);
+	strbuf_release(&st_system.data);
+	strbuf_release(&st_cfg.data);
 	path_list_release(&roots);
 	path_list_release(&closure);
 	strbuf_release(&registry);
