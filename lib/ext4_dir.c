@@ -359,7 +359,8 @@ int ext4_install_staged(struct ext4 *e, ext2_ino_t dir, const char *name, const 
 			      .tmp_len = strlen(tmp), .new_ino = new_ino, .old_ino = old_ino,
 			      .new_type = ext4_file_type(type),
 			      .old_type = ext4_file_type(old.i_mode & LINUX_S_IFMT) };
-	err = ext2fs_dir_iterate2(e->fs, dir, 0, NULL, xchg_proc, &x);
+	/* with the empty entries, every block starts at offset 0 */
+	err = ext2fs_dir_iterate2(e->fs, dir, DIRENT_FLAG_INCLUDE_EMPTY, NULL, xchg_proc, &x);
 	if (err)
 		return ext4_errno(err);
 	if (x.done) {

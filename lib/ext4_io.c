@@ -112,7 +112,7 @@ static errcode_t cache_write_back(struct ext4_io_target *t)
 	if (!n)
 		return 0;
 	dirty = malloc(n * sizeof(*dirty));
-	run = malloc(WRITE_RUN * bs);
+	run = malloc((n < WRITE_RUN ? n : WRITE_RUN) * bs);
 	if (!dirty || !run)
 		return EXT2_ET_NO_MEMORY;
 	n = 0;

@@ -225,6 +225,34 @@ TEST(replace_keeps_old_named_until_sync_and_leftovers_go)
 	strbuf_release(&sb);
 }
 
+/* The name in the directory's first block, its temporary name appended in
+ * another: the replace falls back to swap, sync, drop. */
+TEST(replace_across_directory_blocks)
+{
+	struct ext4 *fs;
+	int fd = make_fs("x.img", &fs);
+	struct strbuf sb = STRBUF_INIT;
+	char path[64];
+
+	CHECK_EQ(ext4_mkdir_p(fs, "/d", 0755), 0);
+	CHECK_EQ(ext4_write_file(fs, "/d/first", "old", 3, 0644), 0);
+	for (int i = 0; i < 300; i++) {
+		snprintf(path, sizeof(path), "/d/a-rather-long-name-to-fill-blocks-%03d", i);
+		CHECK_EQ(ext4_symlink(fs, path, "x"), 0);
+	}
+	CHECK_EQ(ext4_flush(fs), 0);
+	CHECK_EQ(ext4_write_file(fs, "/d/first", "new", 3, 0644), 0);
+	CHECK_EQ(ext4_read_file(fs, "/d/first", &sb), 0);
+	CHECK_STREQ(sb.buf, "new");
+	strbuf_reset(&sb);
+	CHECK_EQ(ext4_list_dir(fs, "/d", collect, &sb), 0);
+	CHECK(strstr(sb.buf, ".kiln-new-") == NULL);   /* removed at once */
+	CHECK_EQ(ext4_close(fs), 0);
+	CHECK(fsck_clean(fd));
+	close(fd);
+	strbuf_release(&sb);
+}
+
 TEST(bad_input_errors)
 {
 	struct ext4 *fs;

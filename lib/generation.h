@@ -32,6 +32,10 @@
  * unregistered paths (a crash in 1) are removed before the next copy or by
  * gc. Within a step, libext2fs does not journal: a kill there can leave
  * bitmaps for e2fsck -p (stage 1 runs it) but never a wrong link.
+ * On an image each file a step replaces (registry, grubenv, `system`,
+ * grub.cfg) is staged under a temporary name in the step before, so the
+ * step's one sync covers both (ext4.h, ext4_stage_file); a crash can leave
+ * such names, which the next writable open removes.
  *
  * Nothing here prints. Errors are -errno; notable ones:
  *   -EMEDIUMTYPE  not a kiln image/root (no GPT, no kiln-root, no profiles)
