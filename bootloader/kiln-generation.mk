@@ -7,7 +7,7 @@
 #   $(BUILD)/bootloader/kiln-generation-aarch64
 
 GENTOOL_SRC := bootloader/kiln-generation.c bootloader/grub.c \
-               lib/generation.c lib/store.c lib/storepath.c lib/hash.c lib/sha256-builtin.c lib/nar.c \
+               lib/generation.c lib/gen_root.c lib/store.c lib/storepath.c lib/hash.c lib/sha256-builtin.c lib/nar.c \
                lib/nar_ext4.c lib/verify.c \
                lib/gpt.c lib/guid.c lib/strbuf.c lib/fsutil.c \
                $(filter-out %_test.c,$(wildcard lib/ext4*.c))
