@@ -6,7 +6,8 @@
  * GUID: x86-64 or aarch64 root); the firmware defaults to BIOS when the disk
  * has a BIOS boot partition, else UEFI. UEFI variables live in a private copy
  * of the firmware's VARS file beside the image (IMAGE.efivars), like a VM's
- * NVRAM, created on first use.
+ * NVRAM, created on first use. UEFI boots with no firmware menu timeout
+ * (-boot menu=on,splash-time=0): the firmware starts the disk at once.
  *
  * --disk FILE adds raw virtio disks after IMAGE (IMAGE is /dev/vda, the first
  * --disk /dev/vdb …). --boot-disk N boots from disk N instead (1 = IMAGE, 2
@@ -241,6 +242,11 @@ int cmd_qemu(int argc, char **argv)
 		addv(&v, &n, code);
 		addv(&v, &n, "-drive");
 		addv(&v, &n, varsd);
+		/* AAVMF otherwise waits 5 s (its default "Timeout") for a key to
+		 * open its boot menu, on a progress bar only a display would show;
+		 * splash-time=0 makes both AAVMF and OVMF boot at once. */
+		addv(&v, &n, "-boot");
+		addv(&v, &n, "menu=on,splash-time=0");
 	}
 	struct image_kind first = kind;
 	if (boot_image != image && detect(image, &first) < 0)
