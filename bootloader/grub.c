@@ -251,7 +251,9 @@ void grub_cfg_generate(const struct grub_entry *entries, size_t n,
 		 * One grub.cfg serves BIOS and UEFI. Under BIOS, GRUB's `linux`
 		 * (32-bit protocol) reserves the kernel's whole init_size (51 MiB
 		 * for Debian's cloud kernel) at 16 MiB, cannot get it in place and
-		 * moves it there at boot with `rep movsb`: 2-3 s under QEMU's TCG.
+		 * its relocator moves it there at boot: the guest, sampled through
+		 * QEMU's monitor, sat on one instruction of the relocator for
+		 * 2-3 s under TCG.
 		 * `linux16` (the 16-bit protocol QEMU's -kernel uses too) loads
 		 * the file where it runs, at 1 MiB.
 		 */
