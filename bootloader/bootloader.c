@@ -27,6 +27,15 @@ static void add_platform_params(struct derivation *d, const char *key, enum grub
 	_cleanup_free_ char *k = xasprintf("%s.early-config", key);
 	derivation_set_param(d, k, cfg.buf);
 	strbuf_release(&cfg);
+
+	const char *modules[GRUB_MAX_CORE_MODULES];
+	size_t n = grub_core_modules(p, modules, ARRAY_SIZE(modules));
+	struct strbuf list = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&list, "%s%s", i ? " " : "", modules[i]);
+	_cleanup_free_ char *km = xasprintf("%s.modules", key);
+	derivation_set_param(d, km, list.buf);
+	strbuf_release(&list);
 }
 
 /* Builds one core image from pkg/usr/lib/grub into dir/name. */

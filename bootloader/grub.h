@@ -42,6 +42,12 @@ void grub_early_config(enum grub_platform p, struct strbuf *out);
  * so that its core images never find a target disk's kiln-root instead. */
 void grub_early_config_label(enum grub_platform p, const char *root_label, struct strbuf *out);
 
+/* The modules grub-mkimage embeds in p's core image (at most max, in
+ * order, static strings): part of the bootloader's derivation, so that a
+ * changed list gives a new store path. */
+#define GRUB_MAX_CORE_MODULES 32
+size_t grub_core_modules(enum grub_platform p, const char **ret, size_t max);
+
 /* Runs grub-mkimage for p with modules from grub_lib_dir/<platform>/ and writes
  * the core image to out_path. On failure returns -1 with the reason in err. */
 int grub_make_core(enum grub_platform p, const char *grub_lib_dir, const char *out_path,
@@ -91,7 +97,7 @@ struct grub_entry {
  */
 struct grub_cfg_opts {
 	int timeout;             /* seconds */
-	bool serial;             /* serial console (always on x86_64/aarch64 images) */
+	bool serial;             /* serial console (always on kiln images; a no-op on arm64-efi) */
 	/* generations (all zero: the first entry is the default, no grubenv) */
 	int default_gen;         /* boot gen-N by default; 0 = the first entry */
 	bool bootenv;            /* honour grubenv: boot-once and boot counting */

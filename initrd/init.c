@@ -110,12 +110,19 @@ static void mount_early(void)
 	mount_api("tmpfs", "/run", MS_NOSUID | MS_NODEV, "mode=0755");
 }
 
+/* Also says what booted: with `quiet` the kernel no longer prints its
+ * command line, and a console log should still name the system and
+ * generation (kiln.system=, kiln.generation=, kiln.fallback=). */
 static void read_args(struct boot_args *args)
 {
 	struct strbuf cmdline = STRBUF_INIT, err = STRBUF_INIT;
 	int r = read_file("/proc/cmdline", &cmdline);
 	if (r < 0)
 		fatal("cannot read /proc/cmdline: %s", strerror(-r));
+	size_t len = cmdline.len;
+	while (len && (cmdline.buf[len - 1] == '\n' || cmdline.buf[len - 1] == ' '))
+		len--;
+	say("stage 1 at %.2f s; command line: %.*s", uptime_s(), (int)len, cmdline.buf);
 	if (boot_args_parse(cmdline.buf, args, &err) < 0)
 		fatal("kernel command line: %s", err.buf);
 	strbuf_release(&cmdline);
@@ -240,7 +247,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mount_early();
-	say("stage 1 at %.2f s", uptime_s());
 	read_args(&args);
 	if (strcmp(args.mode, "boot") && strcmp(args.mode, "install"))
 		fatal("kiln.mode=%s is not a mode this init knows (boot, install)", args.mode);

@@ -113,9 +113,9 @@ check_system() {
 }
 
 check_system minimal.cfg x86_64 'Linux kernel x86 boot executable bzImage' \
-	'ELF 64-bit LSB .*x86-64' 'console=ttyS0'
+	'ELF 64-bit LSB .*x86-64' 'console=ttyS0 quiet'
 check_system minimal-aarch64.cfg aarch64 'Linux kernel ARM64 boot executable Image' \
-	'ELF 64-bit LSB .*ARM aarch64' 'console=ttyS0 console=ttyAMA0'
+	'ELF 64-bit LSB .*ARM aarch64' 'console=ttyS0 quiet console=ttyAMA0'
 
 "$KILN" verify >"$SCRATCH/verify" 2>&1 || { cat "$SCRATCH/verify"; fail "kiln verify"; }
 
