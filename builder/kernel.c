@@ -53,7 +53,7 @@ const struct deb_entry *kernel_package(const struct store *s, const struct kiln_
 	}
 	path_list_add(&root, k->path);
 	r = store_closure(s, &root, &closure);
-	for (size_t i = 0; r == 0 && i < debs->n && !found; i++) {
+	for (size_t i = debs->n; r == 0 && i-- > 0 && !found;) {
 		_cleanup_free_ char *real = NULL, *kver = NULL;
 		if (!path_list_has(&closure, debs->v[i].path))
 			continue;

@@ -33,14 +33,14 @@
 #include "store.h"
 #include "strbuf.h"
 
-/*
- * The package of boot.kernel's closure shipping boot/vmlinuz-* (the first in
- * debs' dependency order), or NULL with the reason in err.
- */
 /* The one "vmlinuz-<kver>" in real/boot (the bytewise greatest when a package
  * ships several), or -ENOENT; *ret_kver is the caller's to free. */
 int kernel_find_vmlinuz(const char *real, char **ret_kver);
 
+/* The package of boot.kernel's closure shipping boot/vmlinuz-*: the one
+ * nearest boot.kernel, i.e. the last in debs' dependency order (searched from
+ * there: a couple of directory lookups, not one per package of the
+ * closure), or NULL with the reason in err. */
 const struct deb_entry *kernel_package(const struct store *s, const struct kiln_config *c,
 				       const struct deb_set *debs, struct strbuf *err);
 

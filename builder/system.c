@@ -132,52 +132,27 @@ static int plan_sw_derivation(struct store *s, const struct system_spec *sp, str
 	return p->sw_out ? 0 : -EINVAL;
 }
 
-/* The kernel: the override path, else the first package (dependency
- * order) of boot.kernel's closure that ships /boot/vmlinuz-*. */
+/* The kernel: the override path, else boot.kernel's package that ships
+ * /boot/vmlinuz-* (kernel_package). */
 static int plan_kernel(struct store *s, const struct system_spec *sp, struct plan *p,
 		       struct strbuf *err)
 {
-	const struct kiln_config *c = sp->cfg;
-	const struct deb_entry *k = deb_set_find(sp->debs, c->kernel.value);
-	struct path_list root = PATH_LIST_INIT, kclosure = PATH_LIST_INIT;
-	int r = 0;
+	const struct deb_entry *k = NULL;
+	const char *path = sp->kernel;
+	_cleanup_free_ char *real = NULL;
 
-	if (sp->kernel) {
-		_cleanup_free_ char *real = store_real_path(s, sp->kernel);
-		if (!real || kernel_find_vmlinuz(real, &p->kver) < 0) {
-			add_err(err, "kernel %s holds no boot/vmlinuz-*", sp->kernel);
+	if (!path) {
+		k = kernel_package(s, sp->cfg, sp->debs, err);
+		if (!k)
 			return -1;
-		}
-		p->kernel_path = xstrdup(sp->kernel);
-		return 0;
+		path = k->path;
 	}
-	if (!k) {
-		add_err(err, "%s:%d: boot.kernel: '%s' was not realised", c->kernel.loc.file,
-			c->kernel.loc.line, c->kernel.value);
+	real = store_real_path(s, path);
+	if (!real || kernel_find_vmlinuz(real, &p->kver) < 0) {
+		add_err(err, "kernel %s holds no boot/vmlinuz-*", path);
 		return -1;
 	}
-	path_list_add(&root, k->path);
-	r = store_closure(s, &root, &kclosure);
-	for (size_t i = 0; r == 0 && i < sp->debs->n && !p->kernel_path; i++) {
-		const struct deb_entry *e = &sp->debs->v[i];
-		_cleanup_free_ char *real = NULL;
-		if (!path_list_has(&kclosure, e->path))
-			continue;
-		real = store_real_path(s, e->path);
-		if (kernel_find_vmlinuz(real, &p->kver) == 0)
-			p->kernel_path = xstrdup(e->path);
-	}
-	path_list_release(&root);
-	path_list_release(&kclosure);
-	if (r < 0) {
-		add_err(err, "closure of the kernel: %s", strerror(-r));
-		return r;
-	}
-	if (!p->kernel_path) {
-		add_err(err, "%s:%d: boot.kernel: package '%s' and its dependencies ship no "
-			"/boot/vmlinuz-*", c->kernel.loc.file, c->kernel.loc.line, c->kernel.value);
-		return -1;
-	}
+	p->kernel_path = xstrdup(path);
 	return 0;
 }
 
