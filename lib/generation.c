@@ -411,8 +411,8 @@ int gen_add(struct gen_root *r, const struct store *src, const char *system, boo
 
 	/* Each file a later step replaces is staged (written under a temporary
 	 * name) within the step before, so the sync that ends that step makes
-	 * it durable and its commit needs no sync of its own: five syncs. */
-	/* 1-2: the paths, then the registry that makes them valid */
+	 * it durable and its commit needs no sync of its own: one sync a step.
+	 * 1-2: the paths, then the registry that makes them valid */
 	k = copy_missing(r, src, &reg, &closure, &registry, &res);
 	if (k == 0 && res.paths_copied) {
 		k = rt_stage(r, GEN_REGISTRY, registry.buf, registry.len, false, &st_registry);
