@@ -19,17 +19,11 @@
 set -u
 RUNS=${RUNS:-3}
 TIMEOUT=${BOOT_TIMEOUT:-180}
-export KILN_STATE_DIR="${KILN_STATE_DIR:-$BUILD/image-tests-state}"
-export KILN_CACHE_DIR="${KILN_CACHE_DIR:-$BUILD/test-cache}"
-mkdir -p "$KILN_STATE_DIR" "$KILN_CACHE_DIR"
 for q in qemu-system-x86_64 qemu-system-aarch64; do
 	command -v $q >/dev/null || { echo "skipped: $q is not installed"; exit 77; }
 done
-if ! dir=$("$SRC/tools/images-dir" "$BUILD" 2>"$SCRATCH/err"); then
-	cat "$SCRATCH/err"
-	echo "cannot build the minimal systems here (needs Debian's archive and the stage-1 init)"
-	exit 77
-fi
+. "$SRC/tools/bench-lib.sh"
+bench_images_setup
 cd "$SCRATCH" || exit 1
 STORE=$KILN_STATE_DIR/store
 real() { echo "$STORE/${1#/kiln/store/}"; }

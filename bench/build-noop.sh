@@ -11,14 +11,8 @@
 # build dir needs no unpacking); KILN_STATE_DIR overrides it.
 set -u
 RUNS=${RUNS:-11}
-export KILN_STATE_DIR="${KILN_STATE_DIR:-$BUILD/image-tests-state}"
-export KILN_CACHE_DIR="${KILN_CACHE_DIR:-$BUILD/test-cache}"
-mkdir -p "$KILN_STATE_DIR" "$KILN_CACHE_DIR"
-if ! dir=$("$SRC/tools/images-dir" "$BUILD" 2>"$SCRATCH/err"); then
-	cat "$SCRATCH/err"
-	echo "cannot build the minimal system here (needs Debian's archive and the stage-1 init)"
-	exit 77
-fi
+. "$SRC/tools/bench-lib.sh"
+bench_images_setup
 cfg="$dir/minimal.cfg"
 "$KILN" build "$cfg" >/dev/null || exit 1   # warm: the page cache, the store
 

@@ -13,14 +13,8 @@
 # Store: $BUILD/image-tests-state (shared with the image-* tests).
 set -u
 GOAL_MIB=48
-export KILN_STATE_DIR="${KILN_STATE_DIR:-$BUILD/image-tests-state}"
-export KILN_CACHE_DIR="${KILN_CACHE_DIR:-$BUILD/test-cache}"
-mkdir -p "$KILN_STATE_DIR" "$KILN_CACHE_DIR"
-if ! dir=$("$SRC/tools/images-dir" "$BUILD" 2>"$SCRATCH/err"); then
-	cat "$SCRATCH/err"
-	echo "cannot build the minimal system here (needs Debian's archive and the stage-1 init)"
-	exit 77
-fi
+. "$SRC/tools/bench-lib.sh"
+bench_images_setup
 cd "$SCRATCH" || exit 1
 "$KILN" image "$dir/minimal.cfg" -o min.img >sys 2>err || { cat err; echo "FAIL: kiln image"; exit 1; }
 sys=$(cat sys)

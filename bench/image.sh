@@ -20,14 +20,8 @@
 # KILN_STATE_DIR overrides it.
 set -u
 RUNS=${RUNS:-5}
-export KILN_STATE_DIR="${KILN_STATE_DIR:-$BUILD/image-tests-state}"
-export KILN_CACHE_DIR="${KILN_CACHE_DIR:-$BUILD/test-cache}"
-mkdir -p "$KILN_STATE_DIR" "$KILN_CACHE_DIR"
-if ! dir=$("$SRC/tools/images-dir" "$BUILD" 2>"$SCRATCH/err"); then
-	cat "$SCRATCH/err"
-	echo "cannot build the minimal system here (needs Debian's archive and the stage-1 init)"
-	exit 77
-fi
+. "$SRC/tools/bench-lib.sh"
+bench_images_setup
 cfg="$dir/minimal.cfg"
 cd "$SCRATCH" || exit 1
 STORE="$KILN_STATE_DIR/store"
