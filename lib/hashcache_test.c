@@ -7,12 +7,18 @@
 #define TEST_IMPLEMENTATION
 #include "test.h"
 
-/* A file installed long ago (its ctime is old, so it is not racy). */
-static const char *old_file(void)
+/* A file installed long ago (its ctime is old, so it is not racy), and its
+ * NAR hash and size computed here. */
+static const char *old_file(uint8_t want[SHA256_LEN], uint64_t *wsize)
 {
 	static char path[PATH_MAX];
-	return realpath("/bin/sh", path) ? path : NULL;
+	if (!realpath("/bin/sh", path) || nar_hash_path(path, want, wsize) < 0)
+		return NULL;
+	return path;
 }
+
+/* A hash no file has: the forged entries' */
+#define FAKE_HEX "00000000000000000000000000000000000000000000000000000000000000ff"
 
 /* The cache line hashcache would write for path, with a given hash and a
  * ctime moved by ctime_delta. */
@@ -47,21 +53,19 @@ TEST(fresh_file_hashed_not_remembered)
 
 TEST(old_file_remembered_and_used)
 {
-	const char *p = old_file();
 	uint8_t got[SHA256_LEN], want[SHA256_LEN];
 	uint64_t gsize = 0, wsize = 0;
+	const char *p = old_file(want, &wsize);
 	struct strbuf sb = STRBUF_INIT;
 
 	CHECK(p != NULL);
-	CHECK_EQ(nar_hash_path(p, want, &wsize), 0);
 	CHECK_EQ(hashcache_nar_file("cache2", p, got, &gsize), 0);
 	CHECK(!memcmp(got, want, SHA256_LEN));
 	CHECK_EQ(gsize, wsize);
 	CHECK_EQ(read_file("cache2", &sb), 0);
 	CHECK(!strncmp(sb.buf, p, strlen(p)) && sb.buf[strlen(p)] == '\t');
 	/* a forged entry with the file's identity is believed: the cache is used */
-	_cleanup_free_ char *forged = forged_line(p, "00000000000000000000000000000000"
-						  "000000000000000000000000000000ff", 0);
+	_cleanup_free_ char *forged = forged_line(p, FAKE_HEX, 0);
 	CHECK_EQ(write_file_atomic("cache2", forged, strlen(forged), 0644), 0);
 	CHECK_EQ(hashcache_nar_file("cache2", p, got, &gsize), 0);
 	CHECK_EQ(got[31], 0xff);
@@ -71,16 +75,14 @@ TEST(old_file_remembered_and_used)
 
 TEST(changed_identity_rehashed_and_replaced)
 {
-	const char *p = old_file();
 	uint8_t got[SHA256_LEN], want[SHA256_LEN];
 	uint64_t gsize = 0, wsize = 0;
+	const char *p = old_file(want, &wsize);
 	struct strbuf sb = STRBUF_INIT;
 
 	CHECK(p != NULL);
-	CHECK_EQ(nar_hash_path(p, want, &wsize), 0);
 	/* one nanosecond of ctime apart, plus lines that do not parse */
-	_cleanup_free_ char *forged = forged_line(p, "00000000000000000000000000000000"
-						  "000000000000000000000000000000ff", 1);
+	_cleanup_free_ char *forged = forged_line(p, FAKE_HEX, 1);
 	_cleanup_free_ char *text = xasprintf("garbage\n%s/x\t1\t2\n%s", p, forged);
 	CHECK_EQ(write_file_atomic("cache3", text, strlen(text), 0644), 0);
 	CHECK_EQ(hashcache_nar_file("cache3", p, got, &gsize), 0);
@@ -88,7 +90,7 @@ TEST(changed_identity_rehashed_and_replaced)
 	CHECK_EQ(gsize, wsize);
 	CHECK_EQ(read_file("cache3", &sb), 0);
 	CHECK(!strstr(sb.buf, "garbage"));                /* malformed lines dropped */
-	CHECK(!strstr(sb.buf, "ff\n"));                   /* the stale entry replaced */
+	CHECK(!strstr(sb.buf, FAKE_HEX));                  /* the stale entry replaced */
 	CHECK(strchr(sb.buf, '\n') == sb.buf + sb.len - 1); /* one line */
 	strbuf_release(&sb);
 }
