@@ -72,9 +72,14 @@ bios_holds() {
 }
 mcopy -n -i "medium.img@@$(part_off esp)" ::EFI/BOOT/BOOTX64.EFI boot.efi 2>mcopy.err ||
 	fail "mcopy: $(cat mcopy.err)"
+# the shared store can hold older such paths with the same BOOTX64.EFI (a
+# build dir from before a recipe change): prefer the one whose core.img the
+# BIOS boot partition holds
 mbl=
 for p in "$KILN_STATE_DIR"/store/*-grub-x86_64-kiln-installer; do
-	! cmp -s boot.efi "$p/EFI/BOOT/BOOTX64.EFI" || mbl=$p
+	cmp -s boot.efi "$p/EFI/BOOT/BOOTX64.EFI" || continue
+	[ -n "$mbl" ] || mbl=$p
+	! bios_holds medium.img medium.sfdisk "$p/core.img" || mbl=$p
 done
 if [ -n "$mbl" ]; then
 	ok "the medium's ESP holds the BOOTX64.EFI of a bootloader path of its own (${mbl##*/})"
